@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The ABI between packets.bpf.c and loader/packets.c: what the TC classifier
+ * reports for each packet and how user space configures it.
+ */
+#ifndef ECAP_PACKETS_H
+#define ECAP_PACKETS_H
+
+/* tcpdump's largest snapshot length; the scratch buffer is sized for it. */
+#define MAX_SNAPLEN	 262144
+/* Interfaces one capture can attach to. */
+#define MAX_IFACES	 256
+/* Longest capture filter, in classic BPF instructions, evaluated in the kernel. */
+#define MAX_FILTER_INSNS 512
+/* Classic BPF scratch memory words (BPF_MEMWORDS). */
+#define FILTER_MEMWORDS	 16
+
+/* Same bits as the pcapng epb_flags direction field. */
+enum pkt_dir {
+	PKT_DIR_INBOUND = 1,
+	PKT_DIR_OUTBOUND = 2,
+};
+
+/* One ring buffer record: this header, then cap_len bytes of packet data. */
+struct pkt_event {
+	__u64 ts_mono;	  /* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
+	__u64 sock_cookie; /* owning socket where the kernel knows it, else 0 */
+	__u32 ifindex;
+	__u32 len;	  /* length on the wire (skb->len) */
+	__u32 cap_len;	  /* bytes of packet data that follow */
+	__u16 vlan_tci;	  /* hardware-accelerated VLAN tag, when vlan_proto != 0 */
+	__u16 vlan_proto; /* network byte order */
+	__u16 slot;	  /* iface_cfg.slot of the interface */
+	__u8 dir;	  /* enum pkt_dir */
+	__u8 pad[5];
+};
+
+/* struct sock_filter, the format pcap_compile() produces. */
+struct cbpf_insn {
+	__u16 code;
+	__u8 jt;
+	__u8 jf;
+	__u32 k;
+};
+
+/* Per attached interface: its slot and its capture filter. */
+struct iface_cfg {
+	__u32 slot;	  /* user space's index for it, and its entry in the stats map */
+	__u32 filter_len; /* 0: accept every packet */
+	struct cbpf_insn filter[MAX_FILTER_INSNS];
+};
+
+/* Per interface and CPU; summed by user space for the Interface Statistics Block. */
+struct iface_stats {
+	__u64 seen;	/* packets that reached the hook */
+	__u64 accepted; /* packets that passed the capture filter */
+	__u64 lost;	/* accepted packets the ring buffer had no room for */
+};
+
+#endif

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# ecap-tls developer entry point, for a fresh Debian 12 machine (run as root):
+#   ./build.sh run [ecap-tls options]   install what is missing, build, install, capture
+#   ./build.sh test                     install what is missing, build, install, run every test
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+BUILD_DIR=${BUILD_DIR:-build}
+PACKAGES=(
+	build-essential cmake pkg-config clang llvm bpftool
+	libbpf-dev libelf-dev zlib1g-dev libpcap-dev libglib2.0-dev
+	wireshark-dev libwireshark-dev tshark tcpdump
+	iproute2 python3
+)
+
+install_packages() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return
+	echo "build.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# tshark asks whether non-root users may capture; answer it ahead.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+	cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$BUILD_DIR" -j"$(nproc)"
+	cmake --install "$BUILD_DIR" >/dev/null
+}
+
+case "${1:-}" in
+run)
+	shift
+	install_packages
+	build
+	out=${ECAP_OUTPUT:-ecap-tls.pcapng}
+	echo "build.sh: capturing every interface into $out; stop with Ctrl-C"
+	exec "$BUILD_DIR/extcap/ecap-tls" -w "$out" "$@"
+	;;
+test)
+	install_packages
+	build
+	cd "$BUILD_DIR"
+	ctest --output-on-failure
+	;;
+*)
+	echo "usage: $0 run [ecap-tls options] | test" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Diagnostics. stderr is kept for the one line a user must read (warn/error);
+ * debug lines appear only with --verbose, libbpf's own chatter among them.
+ */
+#ifndef ECAP_LOG_H
+#define ECAP_LOG_H
+
+#include <stdbool.h>
+
+void log_set_verbose(bool verbose);
+bool log_verbose(void);
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "filter.h"
+#include "log.h"
+#include "packet_source.h"
+#include "packets.h"
+#include "packets.skel.h"
+#include "reorder.h"
+
+/*
+ * How long a packet is held back in case another CPU still has an earlier one
+ * on its way into the ring buffer (stamped, not yet committed).
+ */
+#define HOLD_NS (20 * 1000 * 1000ULL)
+
+struct held_packet {
+	struct reorder_item order;
+	struct packet pkt;
+	uint8_t data[];
+};
+
+struct packet_source {
+	struct packets_bpf *skel;
+	struct ring_buffer *ring;
+	struct reorder order;
+	const struct netdev *devs;
+	int n_devs;
+	struct tc_hook *hooks; /* ingress and egress of each dev */
+	int n_hooks;
+	/* Filters the kernel can't run (too long), applied here instead. */
+	struct filter_prog *user_filters;
+	int64_t mono_to_real;
+	uint64_t last_ts;
+	int ncpus;
+	int err; /* from the ring buffer callback */
+};
+
+static uint64_t timespec_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ULL + ts->tv_nsec;
+}
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return timespec_ns(&ts);
+}
+
+/*
+ * The kernel stamps packets with CLOCK_MONOTONIC; pcapng wants wall-clock time.
+ * Read the wall clock between two monotonic reads and keep the tightest of a
+ * few tries, so the offset is good to well under a microsecond.
+ */
+static int64_t mono_to_realtime_offset(void)
+{
+	uint64_t best = UINT64_MAX;
+	int64_t offset = 0;
+
+	for (int i = 0; i < 5; i++) {
+		struct timespec m1, r, m2;
+
+		clock_gettime(CLOCK_MONOTONIC, &m1);
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m2);
+		if (timespec_ns(&m2) - timespec_ns(&m1) < best) {
+			best = timespec_ns(&m2) - timespec_ns(&m1);
+			offset = (int64_t)(timespec_ns(&r) - (timespec_ns(&m1) + timespec_ns(&m2)) / 2);
+		}
+	}
+	return offset;
+}
+
+static int configure_iface(struct packet_source *src, int slot, const struct packet_source_opts *opts)
+{
+	const struct netdev *dev = &opts->devs[slot];
+	struct iface_cfg cfg = { .slot = slot };
+	struct filter_prog prog;
+	char err[FILTER_ERRBUF_SIZE];
+	__u32 key = dev->ifindex;
+
+	if (opts->filter) {
+		if (filter_compile(opts->filter, dev->linktype, opts->snaplen, &prog, err, sizeof(err))) {
+			log_error("invalid capture filter for %s: %s", dev->name, err);
+			return -EINVAL;
+		}
+		if (filter_fits_kernel(&prog)) {
+			memcpy(cfg.filter, prog.insns, prog.len * sizeof(prog.insns[0]));
+			cfg.filter_len = prog.len;
+			filter_free(&prog);
+		} else {
+			log_debug("capture filter for %s (%u instructions) runs in user space",
+				  dev->name, prog.len);
+			src->user_filters[slot] = prog;
+		}
+	}
+	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.ifaces), &key, &cfg, BPF_ANY)) {
+		log_error("failed to configure capture of %s: %s", dev->name, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Loopback shows each packet on egress and again on ingress; tcpdump shows it once, inbound. */
+static int attach_iface(struct packet_source *src, const struct netdev *dev, enum attach_mode mode)
+{
+	static const char *const names[] = { "ingress", "egress" };
+	int prog_fd[] = { bpf_program__fd(src->skel->progs.tc_ingress),
+			  bpf_program__fd(src->skel->progs.tc_egress) };
+
+	for (int egress = 0; egress <= !dev->loopback; egress++) {
+		struct tc_hook *hook = &src->hooks[src->n_hooks];
+		int err = tc_attach(prog_fd[egress], dev->ifindex, egress, mode, hook);
+
+		if (err) {
+			log_error("failed to attach the TC %s hook of %s: %s", names[egress],
+				  dev->name, strerror(-err));
+			return err;
+		}
+		src->n_hooks++;
+	}
+	return 0;
+}
+
+static size_t ring_bytes(uint32_t kib)
+{
+	size_t want = (size_t)kib * 1024, size = 4096;
+
+	while (size < want)
+		size <<= 1;
+	return size;
+}
+
+static void insert_vlan_tag(struct held_packet *held, const struct pkt_event *ev)
+{
+	/* Where the hardware stripped the tag, put it back after the MAC addresses, like libpcap. */
+	uint16_t tci = __builtin_bswap16(ev->vlan_tci);
+
+	memmove(held->data + 16, held->data + 12, held->pkt.cap_len - 12);
+	memcpy(held->data + 12, &ev->vlan_proto, 2);
+	memcpy(held->data + 14, &tci, 2);
+	held->pkt.cap_len += 4;
+	held->pkt.len += 4;
+}
+
+static bool user_filter_rejects(struct packet_source *src, const struct held_packet *held)
+{
+	const struct filter_prog *prog = &src->user_filters[held->pkt.dev];
+
+	return prog->insns && !filter_run(prog, held->data, held->pkt.cap_len, held->pkt.len);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct packet_source *src = ctx;
+	const struct pkt_event *ev = data;
+	struct held_packet *held;
+	bool vlan;
+
+	if (size < sizeof(*ev) || size - sizeof(*ev) < ev->cap_len || ev->slot >= src->n_devs)
+		return 0;
+	vlan = ev->vlan_proto && ev->cap_len >= 12 &&
+	       src->devs[ev->slot].linktype == LINKTYPE_ETHERNET;
+
+	held = malloc(sizeof(*held) + ev->cap_len + (vlan ? 4 : 0));
+	if (!held) {
+		src->err = -ENOMEM;
+		return -ENOMEM;
+	}
+	held->order.ts = ev->ts_mono;
+	held->pkt = (struct packet){
+		.sock_cookie = ev->sock_cookie,
+		.dev = ev->slot,
+		.len = ev->len,
+		.cap_len = ev->cap_len,
+		.dir = ev->dir,
+		.data = held->data,
+	};
+	memcpy(held->data, ev + 1, ev->cap_len);
+	if (vlan)
+		insert_vlan_tag(held, ev);
+
+	if (user_filter_rejects(src, held) || reorder_push(&src->order, &held->order)) {
+		free(held);
+		return 0;
+	}
+	return 0;
+}
+
+/* Hands out held packets stamped no later than @limit (monotonic ns). */
+static int release(struct packet_source *src, uint64_t limit, packet_fn fn, void *ctx)
+{
+	struct reorder_item *item;
+	int n = 0;
+
+	while ((item = reorder_pop(&src->order, limit))) {
+		struct held_packet *held = (struct held_packet *)item;
+		int stop;
+
+		/* A packet later than HOLD_NS keeps its place: the file stays in time order. */
+		held->pkt.ts_ns = item->ts + src->mono_to_real;
+		if (held->pkt.ts_ns < src->last_ts)
+			held->pkt.ts_ns = src->last_ts;
+		src->last_ts = held->pkt.ts_ns;
+
+		stop = fn(ctx, &held->pkt);
+		free(held);
+		n++;
+		if (stop)
+			break;
+	}
+	return n;
+}
+
+int packet_source_poll(struct packet_source *src, int timeout_ms, packet_fn fn, void *ctx)
+{
+	uint64_t horizon;
+	int err;
+
+	err = ring_buffer__poll(src->ring, timeout_ms);
+	if (err < 0 && err != -EINTR)
+		return err;
+	/* Everything stamped before this instant is in the ring after the next consume. */
+	horizon = mono_now();
+	err = ring_buffer__consume(src->ring);
+	if (err < 0)
+		return src->err ? src->err : err;
+	if (horizon < HOLD_NS)
+		return 0;
+	return release(src, horizon - HOLD_NS, fn, ctx);
+}
+
+int packet_source_drain(struct packet_source *src, packet_fn fn, void *ctx)
+{
+	int err = ring_buffer__consume(src->ring);
+
+	if (err < 0)
+		return src->err ? src->err : err;
+	return release(src, UINT64_MAX, fn, ctx);
+}
+
+int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts)
+{
+	struct iface_stats per_cpu[src->ncpus];
+	__u32 key = dev;
+
+	memset(counts, 0, sizeof(*counts));
+	if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.stats), &key, per_cpu))
+		return -errno;
+	for (int cpu = 0; cpu < src->ncpus; cpu++) {
+		counts->seen += per_cpu[cpu].seen;
+		counts->accepted += per_cpu[cpu].accepted;
+		counts->lost += per_cpu[cpu].lost;
+	}
+	return 0;
+}
+
+static int load(struct packet_source *src, const struct packet_source_opts *opts)
+{
+	size_t ring = ring_bytes(opts->ring_kib);
+	int err;
+
+	src->skel = packets_bpf__open();
+	if (!src->skel) {
+		log_error("failed to open the packet capture eBPF object: %s", strerror(errno));
+		return -errno;
+	}
+	src->skel->rodata->snaplen = opts->snaplen;
+	src->skel->rodata->wakeup_bytes = ring / 16;
+	bpf_map__set_max_entries(src->skel->maps.events, ring);
+	bpf_map__set_max_entries(src->skel->maps.scratch, src->ncpus);
+
+	err = packets_bpf__load(src->skel);
+	if (err) {
+		log_error("failed to load the packet capture eBPF programs: %s%s", strerror(-err),
+			  log_verbose() ? "" : " (run with --verbose for the verifier's log)");
+		return err;
+	}
+	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.events), on_event, src, NULL);
+	if (!src->ring) {
+		log_error("failed to set up the packet ring buffer: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int packet_source_open(struct packet_source **out, const struct packet_source_opts *opts)
+{
+	struct packet_source *src;
+	int err;
+
+	*out = NULL;
+	if (opts->n_devs > MAX_IFACES) {
+		log_error("too many interfaces (%d); at most %d", opts->n_devs, MAX_IFACES);
+		return -E2BIG;
+	}
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		return -ENOMEM;
+	src->devs = opts->devs;
+	src->n_devs = opts->n_devs;
+	src->mono_to_real = mono_to_realtime_offset();
+	src->ncpus = libbpf_num_possible_cpus();
+	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
+	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));
+	if (src->ncpus <= 0 || !src->hooks || !src->user_filters) {
+		err = -ENOMEM;
+		goto fail;
+	}
+
+	err = load(src, opts);
+	for (int i = 0; !err && i < opts->n_devs; i++)
+		err = configure_iface(src, i, opts);
+	for (int i = 0; !err && i < opts->n_devs; i++)
+		err = attach_iface(src, &opts->devs[i], opts->attach);
+	if (err)
+		goto fail;
+	*out = src;
+	return 0;
+fail:
+	packet_source_close(src);
+	return err;
+}
+
+void packet_source_close(struct packet_source *src)
+{
+	struct reorder_item *item;
+
+	if (!src)
+		return;
+	while (src->n_hooks > 0)
+		tc_detach(&src->hooks[--src->n_hooks]);
+	ring_buffer__free(src->ring);
+	packets_bpf__destroy(src->skel);
+	while ((item = reorder_pop(&src->order, UINT64_MAX)))
+		free(item);
+	reorder_release(&src->order);
+	for (int i = 0; src->user_filters && i < src->n_devs; i++)
+		filter_free(&src->user_filters[i]);
+	free(src->user_filters);
+	free(src->hooks);
+	free(src);
+}
