@@ -315,14 +315,14 @@ lost:
 }
 
 SEC("tc")
-int tc_ingress(struct __sk_buff *skb)
+int ecap_ingress(struct __sk_buff *skb)
 {
 	capture(skb, PKT_DIR_INBOUND);
 	return TC_ACT_UNSPEC;
 }
 
 SEC("tc")
-int tc_egress(struct __sk_buff *skb)
+int ecap_egress(struct __sk_buff *skb)
 {
 	capture(skb, PKT_DIR_OUTBOUND);
 	return TC_ACT_UNSPEC;

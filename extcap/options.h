@@ -46,4 +46,42 @@ struct ecap_options {
 int options_parse(int argc, char **argv, struct ecap_options *opts);
 void options_free(struct ecap_options *opts);
 
+/* True when @opts asks a question (--version, --extcap-*) rather than for a capture. */
+bool options_is_query(const struct ecap_options *opts);
+
+/* How Wireshark's interface options dialog (--extcap-config) shows an option. */
+enum extcap_arg_type {
+	EXTCAP_ARG_NONE,       /* not in the dialog */
+	EXTCAP_ARG_MULTICHECK, /* the network interfaces of the live system */
+	EXTCAP_ARG_UNSIGNED,   /* a number, with min..max and def */
+	EXTCAP_ARG_SELECTOR,   /* one of choices[] */
+	EXTCAP_ARG_BOOLFLAG,   /* a checkbox that adds the option, without a value */
+};
+
+struct option_choice {
+	const char *value;
+	const char *display;
+};
+
+/*
+ * One option of the command line. The table of them drives the parser, the
+ * defaults, --help and --extcap-config alike.
+ */
+struct option_desc {
+	const char *name;		     /* long name, without "--" */
+	char short_name;		     /* 0: none */
+	const char *arg;		     /* value placeholder in --help; NULL: a flag */
+	const char *help;		     /* --help text, also the dialog's tooltip */
+	const char *def;		     /* default, parsed like a given value; NULL: none */
+	uint64_t min, max;		     /* range of a number */
+	const struct option_choice *choices; /* allowed values, ends with a NULL value */
+	enum extcap_arg_type extcap;	     /* how the dialog shows it */
+	const char *display;		     /* dialog label */
+	const char *group;		     /* dialog tab */
+	int id;				     /* private to options.c */
+};
+
+/* The options in --extcap-config order; the entry after the last has a NULL name. */
+const struct option_desc *options_table(void);
+
 #endif

@@ -10,7 +10,9 @@
  * Notes on the implementation (pcapng.c):
  * - Nothing reaches the file until pcapng_flush() or pcapng_close(), except a
  *   block bigger than the 1 MiB buffer, which goes out at once (after what is
- *   buffered). The writer is not thread-safe.
+ *   buffered). Until the first interface is added, pcapng_flush() keeps the
+ *   SHB back, because libpcap refuses a section without one; pcapng_close()
+ *   writes it anyway. The writer is not thread-safe.
  * - Bad arguments (unknown iface_id, cap_len > len, a string option longer than
  *   65535 bytes, empty secrets) return -EINVAL and leave the writer usable.
  *   A write error (-EPIPE, -ENOSPC, ...) is sticky: every later call returns it.

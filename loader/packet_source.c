@@ -112,8 +112,8 @@ static int configure_iface(struct packet_source *src, int slot, const struct pac
 static int attach_iface(struct packet_source *src, const struct netdev *dev, enum attach_mode mode)
 {
 	static const char *const names[] = { "ingress", "egress" };
-	int prog_fd[] = { bpf_program__fd(src->skel->progs.tc_ingress),
-			  bpf_program__fd(src->skel->progs.tc_egress) };
+	int prog_fd[] = { bpf_program__fd(src->skel->progs.ecap_ingress),
+			  bpf_program__fd(src->skel->progs.ecap_egress) };
 
 	for (int egress = 0; egress <= !dev->loopback; egress++) {
 		struct tc_hook *hook = &src->hooks[src->n_hooks];

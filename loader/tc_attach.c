@@ -11,6 +11,9 @@
 #define ECAP_BPF_TCX_INGRESS 46
 #define ECAP_BPF_TCX_EGRESS  47
 
+/* Where to stop looking for a free clsact filter priority. */
+#define MAX_CLSACT_PRIORITY 64
+
 static const char *hook_name(bool egress)
 {
 	return egress ? "egress" : "ingress";
@@ -28,11 +31,38 @@ static int attach_tcx(int prog_fd, int ifindex, bool egress, struct tc_hook *hoo
 	return 0;
 }
 
+/*
+ * Filters run in priority order and a classic classifier that matches ends the
+ * chain, so ours takes the first free priority: it sees every packet, passes
+ * it on unchanged, and replaces nobody (NLM_F_EXCL).
+ */
+static int attach_first_free(struct bpf_tc_hook *qdisc, int prog_fd, struct tc_hook *hook)
+{
+	int err = -EEXIST;
+
+	for (uint32_t prio = 1; prio <= MAX_CLSACT_PRIORITY; prio++) {
+		LIBBPF_OPTS(bpf_tc_opts, filter, .prog_fd = prog_fd, .priority = prio);
+
+		err = bpf_tc_attach(qdisc, &filter);
+		if (err == -EEXIST || err == -EINVAL)
+			continue; /* taken, by a filter of ours or of another kind */
+		if (err)
+			return err;
+		if (prio > 1)
+			log_warn("TC filters before priority %u on %s of ifindex %d may hide packets "
+				 "from the capture; --attach tcx avoids that", prio,
+				 hook_name(hook->egress), hook->ifindex);
+		hook->handle = filter.handle;
+		hook->priority = filter.priority;
+		return 0;
+	}
+	return err;
+}
+
 static int attach_clsact(int prog_fd, int ifindex, bool egress, struct tc_hook *hook)
 {
 	LIBBPF_OPTS(bpf_tc_hook, qdisc, .ifindex = ifindex,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, filter, .prog_fd = prog_fd);
 	int err;
 
 	/* Someone else's clsact qdisc is shared, and left in place afterwards. */
@@ -41,8 +71,7 @@ static int attach_clsact(int prog_fd, int ifindex, bool egress, struct tc_hook *
 		return err;
 	hook->created_qdisc = !err;
 
-	/* Handle and priority 0: the kernel picks free ones, so nobody's filter is replaced. */
-	err = bpf_tc_attach(&qdisc, &filter);
+	err = attach_first_free(&qdisc, prog_fd, hook);
 	if (err) {
 		if (hook->created_qdisc) {
 			qdisc.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
@@ -51,8 +80,6 @@ static int attach_clsact(int prog_fd, int ifindex, bool egress, struct tc_hook *
 		return err;
 	}
 	hook->mode = ATTACH_CLSACT;
-	hook->handle = filter.handle;
-	hook->priority = filter.priority;
 	return 0;
 }
 

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ecap-tls: Wireshark's "eBPF TLS capture" extcap, and a tcpdump-like command
+ * line that writes pcapng. Exit status: 0, or 1 after one line on stderr.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include <glib.h>
+#include "capture.h"
+#include "extcap.h"
+#include "log.h"
+#include "options.h"
+
+/* libpcap's header clashes with the kernel's (struct bpf_insn); its one function used here: */
+const char *pcap_lib_version(void);
+
+#ifndef ECAP_VERSION
+#define ECAP_VERSION "0.0.0"
+#endif
+
+static void print_version(void)
+{
+	printf(ECAP_INTERFACE_NAME " %s\n", ECAP_VERSION);
+	printf("libbpf %u.%u\n", libbpf_major_version(), libbpf_minor_version());
+	printf("%s\n", pcap_lib_version());
+	printf("GLib %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
+}
+
+int main(int argc, char **argv)
+{
+	struct ecap_options opts;
+	int ret;
+
+	/* The terminal's charset for --help; messages and numbers stay in the C locale. */
+	setlocale(LC_CTYPE, "");
+	if (options_parse(argc, argv, &opts))
+		return 1;
+	log_set_verbose(opts.verbose);
+	if (opts.version) {
+		print_version();
+		ret = 0;
+		goto end;
+	}
+	ret = extcap_answer(&opts);
+	if (ret < 0)
+		ret = capture_run(&opts);
+end:
+	options_free(&opts);
+	return ret;
+}

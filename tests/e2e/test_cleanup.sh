@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Whatever the attach mode and however a capture stops, nothing of ours stays
+# in the kernel, and a qdisc or filter someone else installed survives.
+source "$(dirname "$0")/lib.sh"
+
+two_hosts
+
+tc_state() { # IFACE: qdiscs and filters as tc lists them, handles and ids masked
+	{
+		tc -n "$NS_A" qdisc show dev "$1"
+		tc -n "$NS_A" filter show dev "$1" ingress
+		tc -n "$NS_A" filter show dev "$1" egress
+	} 2>/dev/null | sed -E 's/(id|tag) [0-9a-f]+/\1 N/g'
+}
+
+capture() { # ARGS...: a capture of a second, stopped by --duration
+	ip netns exec "$NS_A" "$ECAP_TLS" -w "$WORK/c.pcapng" --duration 1 "$@" \
+		2>"$WORK/err" || fail "ecap-tls $* failed: $(cat "$WORK/err")"
+	capinfos "$WORK/c.pcapng" >/dev/null 2>&1 || fail "ecap-tls $*: output is not valid pcapng"
+}
+
+# Someone else's clsact qdisc and filters on the veth.
+tc -n "$NS_A" qdisc add dev "$IF_A" clsact
+tc -n "$NS_A" filter add dev "$IF_A" ingress prio 7 u32 match u32 0 0 flowid 1:1
+tc -n "$NS_A" filter add dev "$IF_A" egress prio 9 u32 match u32 0 0 flowid 1:1
+before_veth=$(tc_state "$IF_A")
+before_lo=$(tc_state lo)
+
+for mode in clsact tcx auto; do
+	capture -i "$IF_A" -i lo --attach $mode
+	[ "$(tc_state "$IF_A")" = "$before_veth" ] ||
+		fail "--attach $mode changed $IF_A's tc state: $(tc_state "$IF_A")"
+	[ "$(tc_state lo)" = "$before_lo" ] || fail "--attach $mode left on lo: $(tc_state lo)"
+	assert_nothing_left "$NS_A"
+done
+
+# While a clsact capture runs, our filters sit beside the others.
+rm -f "$WORK/c.pcapng"
+ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" --attach clsact -w "$WORK/c.pcapng" 2>"$WORK/err" &
+pid=$!
+started $pid
+wait_for_size "$WORK/c.pcapng" 100
+tc -n "$NS_A" filter show dev "$IF_A" ingress | grep -q ecap_ingress ||
+	fail "no ecap_ingress filter during a clsact capture"
+tc -n "$NS_A" filter show dev "$IF_A" egress | grep -q ecap_egress ||
+	fail "no ecap_egress filter during a clsact capture"
+tc -n "$NS_A" filter show dev "$IF_A" ingress | grep -q "u32" ||
+	fail "the existing ingress filter is gone during the capture"
+# Ours runs before the existing filters, which would end classification.
+ip netns exec "$NS_A" python3 "$E2E_DIR/traffic.py" udp-send "$ADDR_B" 9 clsact-marker
+sleep 0.3
+stop_pid $pid INT || fail "ecap-tls failed on SIGINT: $(cat "$WORK/err")"
+tshark -r "$WORK/c.pcapng" -Y 'frame contains "clsact-marker"' 2>/dev/null | grep -q . ||
+	fail "the clsact capture missed a packet sent during it"
+[ "$(tc_state "$IF_A")" = "$before_veth" ] || fail "SIGINT left: $(tc_state "$IF_A")"
+assert_nothing_left "$NS_A"
+
+# Stopped by --count, and by a reader that goes away.
+send_until_exit() { # PID: loopback datagrams until PID exits (at most 100)
+	for _ in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		ip netns exec "$NS_A" python3 "$E2E_DIR/traffic.py" udp-send 127.0.0.1 9 \
+			"$(printf 'x%.0s' $(seq 200))"
+	done
+	fail "process $1 did not stop"
+}
+
+rm -f "$WORK/c.pcapng"
+ip netns exec "$NS_A" "$ECAP_TLS" -i lo -c 3 -w "$WORK/c.pcapng" 2>"$WORK/err" &
+pid=$!
+started $pid
+wait_for_size "$WORK/c.pcapng" 100
+send_until_exit $pid
+wait $pid || fail "-c 3 exited with an error: $(cat "$WORK/err")"
+[ "$(tshark -r "$WORK/c.pcapng" 2>/dev/null | wc -l)" = 3 ] || fail "-c 3 did not write 3 packets"
+
+ip netns exec "$NS_A" bash -o pipefail -c "'$ECAP_TLS' -i lo -w - 2>'$WORK/err' | head -c 2000 >/dev/null" &
+pid=$!
+started $pid
+sleep 0.5
+send_until_exit $pid
+wait $pid || fail "a closed reader is not a clean stop: $(cat "$WORK/err")"
+assert_nothing_left "$NS_A"
+
+# Bad input: one line on stderr, a non-zero exit, nothing attached.
+bad_input() { # WHAT ARGS...
+	local what=$1 rc=0
+	shift
+	ip netns exec "$NS_A" "$ECAP_TLS" -w "$WORK/bad.pcapng" "$@" 2>"$WORK/err" || rc=$?
+	[ $rc -ne 0 ] || fail "$what: exit status 0"
+	[ "$(wc -l <"$WORK/err")" = 1 ] || fail "$what: not one line on stderr: $(cat "$WORK/err")"
+	assert_nothing_left "$NS_A"
+	[ "$(tc_state "$IF_A")" = "$before_veth" ] || fail "$what: left $(tc_state "$IF_A")"
+}
+bad_input "missing interface" -i no-such-if0
+bad_input "bad filter" -i "$IF_A" "tcp port"
+bad_input "snaplen out of range" -i "$IF_A" -s 300000
+bad_input "unwritable output" -i "$IF_A" -w /proc/no/such/dir/x.pcapng
+
+pass

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Bounded test traffic for the end-to-end tests.
+
+  traffic.py tcp-server ADDR PORT READY_FILE    echo one TCP connection, then exit
+  traffic.py tcp-client ADDR PORT SIZE...       send each SIZE bytes, wait for the echo
+  traffic.py udp-server ADDR PORT READY_FILE N  echo N datagrams, then exit
+  traffic.py udp-client ADDR PORT SIZE...       send each datagram, wait for the echo
+  traffic.py udp-send ADDR PORT TEXT            one datagram, no answer expected
+
+Every call gives up after TIMEOUT seconds, so no test can hang on it.
+"""
+import socket
+import sys
+
+TIMEOUT = 20
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def payload(size):
+    return bytes((i * 7 + size) & 0xFF for i in range(size))
+
+
+def recv_exactly(sock, size):
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise RuntimeError(f"connection closed after {len(data)} of {size} bytes")
+        data += chunk
+    return data
+
+
+def tcp_server(addr, port, ready):
+    with socket.socket(family(addr), socket.SOCK_STREAM) as srv:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.settimeout(TIMEOUT)
+        srv.bind((addr, int(port)))
+        srv.listen(1)
+        open(ready, "w").close()
+        conn, _ = srv.accept()
+        with conn:
+            conn.settimeout(TIMEOUT)
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                conn.sendall(data)
+
+
+def tcp_client(addr, port, *sizes):
+    with socket.create_connection((addr, int(port)), timeout=TIMEOUT) as sock:
+        for size in map(int, sizes):
+            sock.sendall(payload(size))
+            if recv_exactly(sock, size) != payload(size):
+                raise RuntimeError(f"echo of {size} bytes differs")
+
+
+def udp_server(addr, port, ready, count):
+    with socket.socket(family(addr), socket.SOCK_DGRAM) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.bind((addr, int(port)))
+        open(ready, "w").close()
+        for _ in range(int(count)):
+            data, peer = sock.recvfrom(65536)
+            sock.sendto(data, peer)
+
+
+def udp_client(addr, port, *sizes):
+    with socket.socket(family(addr), socket.SOCK_DGRAM) as sock:
+        sock.settimeout(TIMEOUT)
+        for size in map(int, sizes):
+            sock.sendto(payload(size), (addr, int(port)))
+            data, _ = sock.recvfrom(65536)
+            if data != payload(size):
+                raise RuntimeError(f"echo of {size}-byte datagram differs")
+
+
+def udp_send(addr, port, text):
+    with socket.socket(family(addr), socket.SOCK_DGRAM) as sock:
+        sock.sendto(text.encode(), (addr, int(port)))
+
+
+COMMANDS = {
+    "tcp-server": tcp_server,
+    "tcp-client": tcp_client,
+    "udp-server": udp_server,
+    "udp-client": udp_client,
+    "udp-send": udp_send,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
