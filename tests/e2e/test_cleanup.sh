@@ -40,17 +40,15 @@ ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" --attach clsact -w "$WORK/c.pcapng"
 pid=$!
 started $pid
 wait_for_size "$WORK/c.pcapng" 100
-tc -n "$NS_A" filter show dev "$IF_A" ingress | grep -q ecap_ingress ||
-	fail "no ecap_ingress filter during a clsact capture"
-tc -n "$NS_A" filter show dev "$IF_A" egress | grep -q ecap_egress ||
-	fail "no ecap_egress filter during a clsact capture"
-tc -n "$NS_A" filter show dev "$IF_A" ingress | grep -q "u32" ||
-	fail "the existing ingress filter is gone during the capture"
+during=$(tc_state "$IF_A")
+grep -q "ecap_ingress" <<<"$during" || fail "no ecap_ingress filter during a clsact capture"
+grep -q "ecap_egress" <<<"$during" || fail "no ecap_egress filter during a clsact capture"
+[ "$(grep -c u32 <<<"$during")" -ge 2 ] || fail "existing filters gone during the capture"
 # Ours runs before the existing filters, which would end classification.
 ip netns exec "$NS_A" python3 "$E2E_DIR/traffic.py" udp-send "$ADDR_B" 9 clsact-marker
 sleep 0.3
 stop_pid $pid INT || fail "ecap-tls failed on SIGINT: $(cat "$WORK/err")"
-tshark -r "$WORK/c.pcapng" -Y 'frame contains "clsact-marker"' 2>/dev/null | grep -q . ||
+[ -n "$(tshark -r "$WORK/c.pcapng" -Y 'frame contains "clsact-marker"' 2>/dev/null)" ] ||
 	fail "the clsact capture missed a packet sent during it"
 [ "$(tc_state "$IF_A")" = "$before_veth" ] || fail "SIGINT left: $(tc_state "$IF_A")"
 assert_nothing_left "$NS_A"

@@ -33,8 +33,8 @@ assert_marker() { # FILE TEXT
 	local seen
 	seen=$(tshark -r "$1" -Y "udp.port == 9 && frame contains \"$2\"" \
 		-T fields -e frame.interface_name 2>/dev/null | sort | uniq -c)
-	echo "$seen" | grep -q "$IF_A" || fail "marker '$2' not seen on $IF_A: $seen"
-	echo "$seen" | grep -q " lo$" || fail "marker '$2' not seen on lo: $seen"
+	grep -q "$IF_A" <<<"$seen" || fail "marker '$2' not seen on $IF_A: $seen"
+	grep -q " lo$" <<<"$seen" || fail "marker '$2' not seen on lo: $seen"
 }
 
 # 1. tshark's autostop ends the capture.

@@ -2,8 +2,8 @@
 # ecap-tls and tcpdump capture the same interface in the same run: the same
 # packets must come out, in the same order, byte for byte. Covers a veth
 # between two namespaces (TCP and UDP, IPv4 and IPv6, GSO-sized segments,
-# fragments), loopback, kernel-side capture filters and one too long for the
-# kernel, which runs in user space instead.
+# fragments), loopback, a tun device (no link layer: raw IP), kernel-side
+# capture filters and one too long for the kernel, which runs in user space.
 source "$(dirname "$0")/lib.sh"
 
 two_hosts
@@ -43,10 +43,12 @@ stop_captures() {
 # tcpdump's decoding and hex of every packet between the two marker datagrams,
 # without timestamps.
 packets_between_markers() { # FILE BEGIN_PORT END_PORT
+	# awk reads to the end: tcpdump must not die of SIGPIPE under pipefail.
 	tcpdump -r "$1" -nn -t -xx 2>/dev/null | awk -v b="\\\\.$2: UDP" -v e="\\\\.$3: UDP" '
+		done { next }
 		/^[^\t]/ && $0 ~ b { on = 1 }
 		on { print }
-		/^[^\t]/ && $0 ~ e { exit }'
+		on && /^[^\t]/ && $0 ~ e { done = 1 }'
 }
 
 compare() { # WHAT
@@ -122,11 +124,9 @@ start_captures "$NS_A" "$IF_A" "udp or (tcp and ip6)"
 client_traffic "$NS_A" "$ADDR_B" "$ADDR6_B" "$ADDR_B"
 stop_captures
 compare "filter"
-grep -q 'Flags' <(packets_between_markers "$WORK/ours.pcapng" 9 19) ||
-	fail "filter: no IPv6 TCP packet captured"
-if packets_between_markers "$WORK/ours.pcapng" 9 19 | grep -q "^IP $ADDR_A.* Flags"; then
-	fail "filter: IPv4 TCP packets were not filtered out"
-fi
+filtered=$(packets_between_markers "$WORK/ours.pcapng" 9 19)
+grep -q "^IP6 .* Flags" <<<"$filtered" || fail "filter: no IPv6 TCP packet captured"
+! grep -q "^IP .* Flags" <<<"$filtered" || fail "filter: IPv4 TCP packets were not filtered out"
 
 # 4. A filter too long for the in-kernel interpreter runs in user space.
 long="udp"
@@ -136,6 +136,27 @@ start_captures "$NS_A" "$IF_A" "$long"
 client_traffic "$NS_A" "$ADDR_B" "$ADDR6_B" "$ADDR_B"
 stop_captures
 compare "long filter"
+
+# 5. A device without a link layer: raw IP, both directions.
+TUN=ecaptun0
+ip -n "$NS_A" tuntap add mode tun "$TUN"
+rm -f "$WORK/ready"
+ip netns exec "$NS_A" python3 "$E2E_DIR/traffic.py" tun-reflect "$TUN" "$WORK/ready" &
+started $!
+wait_for_size "$WORK/ready" 0
+ip -n "$NS_A" addr add 198.19.0.1/24 dev "$TUN"
+ip -n "$NS_A" link set "$TUN" up
+start_captures "$NS_A" "$TUN"
+ip netns exec "$NS_A" $PIN python3 "$E2E_DIR/traffic.py" udp-send 198.19.0.2 9 begin
+for size in $UDP_SIZES; do
+	ip netns exec "$NS_A" $PIN python3 "$E2E_DIR/traffic.py" udp-send 198.19.0.2 5002 \
+		"$(head -c "$size" /dev/zero | tr '\0' x)"
+done
+ip netns exec "$NS_A" $PIN python3 "$E2E_DIR/traffic.py" udp-send 198.19.0.2 19 end
+stop_captures
+compare "tun"
+[ "$(tshark -r "$WORK/ours.pcapng" -T fields -e frame.encap_type 2>/dev/null | sort -u)" = 7 ] ||
+	fail "tun: link type is not raw IP"
 
 assert_nothing_left "$NS_A"
 pass

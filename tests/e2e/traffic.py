@@ -6,13 +6,21 @@
   traffic.py udp-server ADDR PORT READY_FILE N  echo N datagrams, then exit
   traffic.py udp-client ADDR PORT SIZE...       send each datagram, wait for the echo
   traffic.py udp-send ADDR PORT TEXT            one datagram, no answer expected
+  traffic.py tun-reflect TUN READY_FILE         attach to tun device TUN and send
+                                                every IPv4 packet back, addresses
+                                                and ports swapped, until it is idle
+                                                for IDLE seconds (a peer without L2)
 
 Every call gives up after TIMEOUT seconds, so no test can hang on it.
 """
+import fcntl
+import select
 import socket
+import struct
 import sys
 
 TIMEOUT = 20
+IDLE = 2
 
 
 def family(addr):
@@ -83,12 +91,42 @@ def udp_send(addr, port, text):
         sock.sendto(text.encode(), (addr, int(port)))
 
 
+TUNSETIFF = 0x400454CA
+IFF_TUN = 0x0001
+IFF_NO_PI = 0x1000
+
+
+def swap_addresses(pkt):
+    """The IPv4 packet back to its sender. Swapping keeps every checksum valid."""
+    ihl = (pkt[0] & 0x0F) * 4
+    first_fragment = struct.unpack("!H", pkt[6:8])[0] & 0x1FFF == 0
+    out = bytearray(pkt)
+    out[12:16], out[16:20] = pkt[16:20], pkt[12:16]
+    if first_fragment and pkt[9] in (socket.IPPROTO_UDP, socket.IPPROTO_TCP):
+        out[ihl : ihl + 2], out[ihl + 2 : ihl + 4] = pkt[ihl + 2 : ihl + 4], pkt[ihl : ihl + 2]
+    return bytes(out)
+
+
+def tun_reflect(name, ready):
+    with open("/dev/net/tun", "r+b", buffering=0) as tun:
+        fcntl.ioctl(tun, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
+        open(ready, "w").close()
+        # The first packet may take a while; after it, a pause means the test is done.
+        wait = TIMEOUT
+        while select.select([tun], [], [], wait)[0]:
+            pkt = tun.read(65536)
+            if pkt and pkt[0] >> 4 == 4:
+                tun.write(swap_addresses(pkt))
+            wait = IDLE
+
+
 COMMANDS = {
     "tcp-server": tcp_server,
     "tcp-client": tcp_client,
     "udp-server": udp_server,
     "udp-client": udp_client,
     "udp-send": udp_send,
+    "tun-reflect": tun_reflect,
 }
 
 if __name__ == "__main__":
