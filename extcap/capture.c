@@ -99,6 +99,25 @@ static int select_up(struct capture *cap)
 	return 0;
 }
 
+/* Loads and attaches first, as tcpdump does: a bad filter or interface leaves no file. */
+static int open_packets(struct capture *cap)
+{
+	const struct ecap_options *opts = cap->opts;
+	struct packet_source_opts src_opts = {
+		.devs = cap->devs,
+		.n_devs = cap->n_devs,
+		.filter = opts->filter,
+		.snaplen = opts->snaplen,
+		.ring_kib = opts->buffer_kib,
+		.attach = opts->attach,
+	};
+
+	cap->delivered = calloc(cap->n_devs, sizeof(*cap->delivered));
+	if (!cap->delivered)
+		return -ENOMEM;
+	return packet_source_open(&cap->packets, &src_opts);
+}
+
 static int open_output(struct capture *cap)
 {
 	const struct ecap_options *opts = cap->opts;
@@ -188,11 +207,16 @@ static int write_statistics(struct capture *cap)
 	return 0;
 }
 
-/* What tcpdump says at the end; Wireshark shows an extcap's stderr as an error, so not there. */
+/*
+ * What tcpdump says at the end. Not for Wireshark: it shows an extcap's stderr
+ * as an error, and reads the losses from the Interface Statistics Blocks.
+ */
 static void print_summary(struct capture *cap)
 {
 	uint64_t seen = 0, lost = 0;
 
+	if (cap->opts->capture)
+		return;
 	for (int i = 0; i < cap->n_devs; i++) {
 		struct packet_counts counts;
 
@@ -201,8 +225,6 @@ static void print_summary(struct capture *cap)
 		seen += counts.seen;
 		lost += counts.lost;
 	}
-	if (cap->opts->capture && !lost && !log_verbose())
-		return;
 	fprintf(stderr, "ecap-tls: %llu packets captured, %llu seen by the hooks, %llu lost in "
 		"the kernel%s\n", (unsigned long long)cap->written, (unsigned long long)seen,
 		(unsigned long long)lost, lost ? " (raise --buffer-size)" : "");
@@ -281,21 +303,7 @@ int capture_run(const struct ecap_options *opts)
 	err = opts->interfaces ? select_named(&cap, opts->interfaces) : select_up(&cap);
 	if (err)
 		goto out;
-	cap.delivered = calloc(cap.n_devs, sizeof(*cap.delivered));
-	if (!cap.delivered) {
-		err = -ENOMEM;
-		goto out;
-	}
-
-	struct packet_source_opts src_opts = {
-		.devs = cap.devs,
-		.n_devs = cap.n_devs,
-		.filter = opts->filter,
-		.snaplen = opts->snaplen,
-		.ring_kib = opts->buffer_kib,
-		.attach = opts->attach,
-	};
-	err = packet_source_open(&cap.packets, &src_opts);
+	err = open_packets(&cap);
 	if (err)
 		goto out;
 	err = open_output(&cap);

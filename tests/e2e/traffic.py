@@ -6,6 +6,7 @@
   traffic.py udp-server ADDR PORT READY_FILE N  echo N datagrams, then exit
   traffic.py udp-client ADDR PORT SIZE...       send each datagram, wait for the echo
   traffic.py udp-send ADDR PORT TEXT            one datagram, no answer expected
+  traffic.py udp-burst ADDR PORT SIZE N         N datagrams of SIZE bytes, back to back
   traffic.py tun-reflect TUN READY_FILE         attach to tun device TUN and send
                                                 every IPv4 packet back, addresses
                                                 and ports swapped, until it is idle
@@ -120,12 +121,19 @@ def tun_reflect(name, ready):
             wait = IDLE
 
 
+def udp_burst(addr, port, size, count):
+    with socket.socket(family(addr), socket.SOCK_DGRAM) as sock:
+        for _ in range(int(count)):
+            sock.sendto(payload(int(size)), (addr, int(port)))
+
+
 COMMANDS = {
     "tcp-server": tcp_server,
     "tcp-client": tcp_client,
     "udp-server": udp_server,
     "udp-client": udp_client,
     "udp-send": udp_send,
+    "udp-burst": udp_burst,
     "tun-reflect": tun_reflect,
 }
 
