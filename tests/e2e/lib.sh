@@ -118,9 +118,10 @@ wait_for_tcpdump() {
 	fail "tcpdump did not start: $(cat "$log")"
 }
 
-# Names of our eBPF programs (bpf/packets.bpf.c) still loaded in the kernel.
+# Our eBPF programs and maps (bpf/*.bpf.c) still in the kernel.
 our_programs() {
 	bpftool prog show 2>/dev/null | grep -Eo 'name ecap_[a-z_]+' || true
+	bpftool map show 2>/dev/null | grep -Eo 'name (packets_\.rodata|filter_regs)' || true
 }
 
 # Fails unless nothing of ours is attached or loaded. The kernel frees a
@@ -132,7 +133,7 @@ assert_nothing_left() {
 		[ -z "$left" ] && break
 		sleep 0.05
 	done
-	[ -z "$left" ] || fail "eBPF programs left loaded: $left"
+	[ -z "$left" ] || fail "eBPF programs or maps left in the kernel: $left"
 	for ns in "$@"; do
 		left=$(ip netns exec "$ns" bpftool net show 2>/dev/null | grep -E 'ecap_' || true)
 		[ -z "$left" ] || fail "left attached in $ns: $left"
