@@ -103,6 +103,10 @@ static const char *extcap_type_name(enum extcap_arg_type type)
 		return "selector";
 	case EXTCAP_ARG_BOOLFLAG:
 		return "boolflag";
+	case EXTCAP_ARG_FILESELECT:
+		return "fileselect";
+	case EXTCAP_ARG_STRING:
+		return "string";
 	default:
 		return NULL;
 	}
@@ -199,6 +203,9 @@ static void print_arg(const struct option_desc *o, int argnum)
 		break;
 	case EXTCAP_ARG_BOOLFLAG:
 		field("default", "false");
+		break;
+	case EXTCAP_ARG_FILESELECT:
+		field("mustexist", "false");
 		break;
 	default:
 		break;

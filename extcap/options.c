@@ -48,6 +48,10 @@ enum option_id {
 	OPT_DURATION,
 	OPT_BUFFER_SIZE,
 	OPT_ATTACH,
+	OPT_NO_TLS,
+	OPT_TLS_LIB,
+	OPT_KEYLOG_FILE,
+	OPT_TLS_WAIT,
 	OPT_VERBOSE,
 	OPT_VERSION,
 };
@@ -116,6 +120,21 @@ static const struct option_desc table[] = {
 	  .help = "How the TC programs attach to the interfaces", .def = "auto",
 	  .choices = attach_choices, .extcap = EXTCAP_ARG_SELECTOR, .display = "Attach with",
 	  .group = "Advanced" },
+	{ .id = OPT_NO_TLS, .name = "no-tls",
+	  .help = "Capture packets only: take no TLS secrets",
+	  .extcap = EXTCAP_ARG_BOOLFLAG, .display = "Without TLS secrets", .group = "TLS" },
+	{ .id = OPT_TLS_LIB, .name = "tls-lib", .arg = "PATH",
+	  .help = "Also take secrets from this libssl (repeatable); every libssl that processes "
+		  "map is found without it",
+	  .extcap = EXTCAP_ARG_STRING, .display = "Extra libssl file", .group = "TLS" },
+	{ .id = OPT_KEYLOG_FILE, .name = "keylog-file", .arg = "FILE",
+	  .help = "Also write the TLS secrets to FILE in SSLKEYLOGFILE format as they arrive",
+	  .extcap = EXTCAP_ARG_FILESELECT, .display = "Key log file", .group = "TLS" },
+	{ .id = OPT_TLS_WAIT, .name = "tls-wait", .arg = "MS",
+	  .help = "How long packets of a TLS handshake may wait for its secrets, so that each "
+		  "secret is in the file before the packets it decrypts",
+	  .def = "1000", .min = 0, .max = 60000, .extcap = EXTCAP_ARG_UNSIGNED,
+	  .display = "Wait for secrets (ms)", .group = "TLS" },
 	{ .id = OPT_VERBOSE, .name = "verbose", .short_name = 'v',
 	  .help = "Print debug messages, libbpf's included, to standard error",
 	  .extcap = EXTCAP_ARG_BOOLFLAG, .display = "Verbose messages", .group = "Debug" },
@@ -133,6 +152,7 @@ const struct option_desc *options_table(void)
 struct parse_state {
 	struct ecap_options *opts;
 	GPtrArray *interfaces; /* names, deduplicated */
+	GPtrArray *tls_libs;
 	bool any_interface;
 	char *write;	     /* -w */
 	char *filter_option; /* -f */
@@ -352,6 +372,21 @@ static gboolean set_option(struct parse_state *st, const struct option_desc *o, 
 			return FALSE;
 		opts->attach = choice; /* attach_choices[] is in enum attach_mode order */
 		return TRUE;
+	case OPT_NO_TLS:
+		opts->no_tls = true;
+		return TRUE;
+	case OPT_TLS_LIB:
+		if (!*value)
+			return fail(err, "%s needs the path of a libssl file", name);
+		g_ptr_array_add(st->tls_libs, g_strdup(value));
+		return TRUE;
+	case OPT_KEYLOG_FILE:
+		return set_path(&opts->keylog_file, name, value, err);
+	case OPT_TLS_WAIT:
+		if (!parse_number(o, name, value, &n, err))
+			return FALSE;
+		opts->tls_wait_ms = n;
+		return TRUE;
 	case OPT_VERBOSE:
 		opts->verbose = true;
 		return TRUE;
@@ -551,6 +586,16 @@ static gboolean settle_interfaces(struct parse_state *st)
 	return TRUE;
 }
 
+static gboolean settle_tls_libs(struct parse_state *st)
+{
+	if (!st->tls_libs->len)
+		return TRUE;
+	g_ptr_array_add(st->tls_libs, NULL);
+	st->opts->tls_libs = (char **)g_ptr_array_free(st->tls_libs, FALSE);
+	st->tls_libs = NULL;
+	return TRUE;
+}
+
 static gboolean settle_output(struct parse_state *st, GError **err)
 {
 	struct ecap_options *opts = st->opts;
@@ -584,7 +629,10 @@ static gboolean check_rules(struct parse_state *st, GError **err)
 			    opts->extcap_interface);
 	if (opts->capture && !opts->fifo)
 		return fail(err, "--capture needs --fifo PATH to write the capture to");
-	return settle_filter(st, err) && settle_interfaces(st) && settle_output(st, err);
+	if (opts->no_tls && (st->tls_libs->len || opts->keylog_file))
+		return fail(err, "--no-tls takes no secrets; drop --tls-lib and --keylog-file");
+	return settle_filter(st, err) && settle_interfaces(st) && settle_tls_libs(st) &&
+	       settle_output(st, err);
 }
 
 bool options_is_query(const struct ecap_options *opts)
@@ -612,6 +660,7 @@ int options_parse(int argc, char **argv, struct ecap_options *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	st.interfaces = g_ptr_array_new_with_free_func(g_free);
+	st.tls_libs = g_ptr_array_new_with_free_func(g_free);
 	if (!g_get_prgname())
 		g_set_prgname(PROG);
 	if (apply_defaults(&st))
@@ -630,6 +679,8 @@ cleanup:
 		g_option_context_free(ctx);
 	if (st.interfaces)
 		g_ptr_array_free(st.interfaces, TRUE);
+	if (st.tls_libs)
+		g_ptr_array_free(st.tls_libs, TRUE);
 	g_free(st.write);
 	g_free(st.filter_option);
 	g_strfreev(st.trailing);
@@ -648,5 +699,7 @@ void options_free(struct ecap_options *opts)
 	g_strfreev(opts->interfaces);
 	g_free(opts->output);
 	g_free(opts->filter);
+	g_strfreev(opts->tls_libs);
+	g_free(opts->keylog_file);
 	memset(opts, 0, sizeof(*opts));
 }

@@ -35,6 +35,13 @@ struct ecap_options {
 	uint32_t duration; /* seconds, 0: no limit */
 	uint32_t buffer_kib; /* ring buffer size */
 	enum attach_mode attach;
+
+	/* TLS secrets */
+	bool no_tls;
+	char **tls_libs;     /* NULL-terminated extra libssl files, NULL for none */
+	char *keylog_file;   /* also write SSLKEYLOGFILE lines here, NULL for none */
+	uint32_t tls_wait_ms; /* longest a handshake's packets wait for its secrets */
+
 	bool verbose;
 	bool version;
 };
@@ -56,6 +63,8 @@ enum extcap_arg_type {
 	EXTCAP_ARG_UNSIGNED,   /* a number, with min..max and def */
 	EXTCAP_ARG_SELECTOR,   /* one of choices[] */
 	EXTCAP_ARG_BOOLFLAG,   /* a checkbox that adds the option, without a value */
+	EXTCAP_ARG_FILESELECT, /* a file to write, chosen in a file dialog */
+	EXTCAP_ARG_STRING,
 };
 
 struct option_choice {

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The TLS half of a capture: finds every libssl that processes map (now and
+ * later), establishes for each exact file where it hands its secrets to its
+ * own key-log code, and hooks that one function. Secrets come out as they are
+ * made, once per handshake step, never per record.
+ */
+#ifndef ECAP_TLS_SOURCE_H
+#define ECAP_TLS_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TLS_RANDOM_SIZE	    32
+#define TLS_MAX_SECRET_SIZE 64 /* EVP_MAX_MD_SIZE */
+#define TLS_MAX_LABEL_SIZE  48
+
+struct tls_secret {
+	uint64_t ts_ns; /* wall clock, ns since the epoch */
+	uint32_t pid;
+	uint32_t tid;
+	char label[TLS_MAX_LABEL_SIZE]; /* NSS key log label, e.g. "CLIENT_RANDOM" */
+	uint8_t client_random[TLS_RANDOM_SIZE];
+	uint8_t secret[TLS_MAX_SECRET_SIZE];
+	uint32_t secret_len;
+};
+
+#endif
