@@ -3,9 +3,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "filter.h"
 #include "log.h"
 #include "packet_source.h"
@@ -36,47 +36,11 @@ struct packet_source {
 	/* Filters the kernel can't run (too long), applied here instead. */
 	struct filter_prog *user_filters;
 	int64_t mono_to_real;
+	uint64_t horizon; /* packets stamped up to here (monotonic) can go */
 	uint64_t last_ts;
 	int ncpus;
 	int err; /* from the ring buffer callback */
 };
-
-static uint64_t timespec_ns(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * 1000000000ULL + ts->tv_nsec;
-}
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return timespec_ns(&ts);
-}
-
-/*
- * The kernel stamps packets with CLOCK_MONOTONIC; pcapng wants wall-clock time.
- * Read the wall clock between two monotonic reads and keep the tightest of a
- * few tries, so the offset is good to well under a microsecond.
- */
-static int64_t mono_to_realtime_offset(void)
-{
-	uint64_t best = UINT64_MAX;
-	int64_t offset = 0;
-
-	for (int i = 0; i < 5; i++) {
-		struct timespec m1, r, m2;
-
-		clock_gettime(CLOCK_MONOTONIC, &m1);
-		clock_gettime(CLOCK_REALTIME, &r);
-		clock_gettime(CLOCK_MONOTONIC, &m2);
-		if (timespec_ns(&m2) - timespec_ns(&m1) < best) {
-			best = timespec_ns(&m2) - timespec_ns(&m1);
-			offset = (int64_t)(timespec_ns(&r) - (timespec_ns(&m1) + timespec_ns(&m2)) / 2);
-		}
-	}
-	return offset;
-}
 
 static int configure_iface(struct packet_source *src, int slot, const struct packet_source_opts *opts)
 {
@@ -194,56 +158,44 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Hands out held packets stamped no later than @limit (monotonic ns). */
-static int release(struct packet_source *src, uint64_t limit, packet_fn fn, void *ctx)
+int packet_source_fd(const struct packet_source *src)
 {
-	struct reorder_item *item;
-	int n = 0;
-
-	while ((item = reorder_pop(&src->order, limit))) {
-		struct held_packet *held = (struct held_packet *)item;
-		int stop;
-
-		/* A packet later than HOLD_NS keeps its place: the file stays in time order. */
-		held->pkt.ts_ns = item->ts + src->mono_to_real;
-		if (held->pkt.ts_ns < src->last_ts)
-			held->pkt.ts_ns = src->last_ts;
-		src->last_ts = held->pkt.ts_ns;
-
-		stop = fn(ctx, &held->pkt);
-		free(held);
-		n++;
-		if (stop)
-			break;
-	}
-	return n;
+	return ring_buffer__epoll_fd(src->ring);
 }
 
-int packet_source_poll(struct packet_source *src, int timeout_ms, packet_fn fn, void *ctx)
+int packet_source_consume(struct packet_source *src)
 {
-	uint64_t horizon;
-	int err;
-
-	err = ring_buffer__poll(src->ring, timeout_ms);
-	if (err < 0 && err != -EINTR)
-		return err;
-	/* Everything stamped before this instant is in the ring after the next consume. */
-	horizon = mono_now();
-	err = ring_buffer__consume(src->ring);
-	if (err < 0)
-		return src->err ? src->err : err;
-	if (horizon < HOLD_NS)
-		return 0;
-	return release(src, horizon - HOLD_NS, fn, ctx);
-}
-
-int packet_source_drain(struct packet_source *src, packet_fn fn, void *ctx)
-{
+	/* Everything stamped before this instant is in the ring once we have read it. */
+	uint64_t horizon = clock_ns(CLOCK_MONOTONIC);
 	int err = ring_buffer__consume(src->ring);
 
 	if (err < 0)
 		return src->err ? src->err : err;
-	return release(src, UINT64_MAX, fn, ctx);
+	src->horizon = horizon > HOLD_NS ? horizon - HOLD_NS : 0;
+	return 0;
+}
+
+const struct packet *packet_source_peek(struct packet_source *src, bool all)
+{
+	struct held_packet *held = (struct held_packet *)reorder_peek(&src->order);
+
+	if (!held || (!all && held->order.ts > src->horizon))
+		return NULL;
+	/* A packet later than HOLD_NS keeps its place: the file stays in time order. */
+	held->pkt.ts_ns = held->order.ts + src->mono_to_real;
+	if (held->pkt.ts_ns < src->last_ts)
+		held->pkt.ts_ns = src->last_ts;
+	return &held->pkt;
+}
+
+void packet_source_next(struct packet_source *src)
+{
+	struct reorder_item *item = reorder_pop(&src->order);
+
+	if (!item)
+		return;
+	src->last_ts = ((struct held_packet *)item)->pkt.ts_ns;
+	free(item);
 }
 
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts)
@@ -306,7 +258,7 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 		return -ENOMEM;
 	src->devs = opts->devs;
 	src->n_devs = opts->n_devs;
-	src->mono_to_real = mono_to_realtime_offset();
+	src->mono_to_real = clock_mono_to_real();
 	src->ncpus = libbpf_num_possible_cpus();
 	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
 	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));
@@ -339,7 +291,7 @@ void packet_source_close(struct packet_source *src)
 		tc_detach(&src->hooks[--src->n_hooks]);
 	ring_buffer__free(src->ring);
 	packets_bpf__destroy(src->skel);
-	while ((item = reorder_pop(&src->order, UINT64_MAX)))
+	while ((item = reorder_pop(&src->order)))
 		free(item);
 	reorder_release(&src->order);
 	for (int i = 0; src->user_filters && i < src->n_devs; i++)

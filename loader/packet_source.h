@@ -6,6 +6,7 @@
 #ifndef ECAP_PACKET_SOURCE_H
 #define ECAP_PACKET_SOURCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "netdev.h"
 #include "tc_attach.h"
@@ -37,23 +38,27 @@ struct packet_counts {
 	uint64_t lost;	   /* accepted, but no room in the ring buffer */
 };
 
-/* Returns 0 to go on, non-zero to stop handing out packets for now. */
-typedef int (*packet_fn)(void *ctx, const struct packet *pkt);
-
 /*
  * Loads and attaches. On failure logs one line naming what failed, detaches
  * whatever was attached and returns a negative errno.
  */
 int packet_source_open(struct packet_source **src, const struct packet_source_opts *opts);
 
-/*
- * Waits up to @timeout_ms for packets, then hands to @fn those that no later
- * event can precede. Returns how many it handed out, or a negative errno.
- */
-int packet_source_poll(struct packet_source *src, int timeout_ms, packet_fn fn, void *ctx);
+/* Readable when the kernel has packets for us; for epoll. */
+int packet_source_fd(const struct packet_source *src);
 
-/* Hands out every packet still held, for a stop. */
-int packet_source_drain(struct packet_source *src, packet_fn fn, void *ctx);
+/* Takes in what the kernel has. Returns 0 or a negative errno. */
+int packet_source_consume(struct packet_source *src);
+
+/*
+ * The earliest packet taken in, if no event still on its way from another CPU
+ * can precede it (@all: for a stop, the earliest regardless). NULL if none.
+ * It stays valid until packet_source_next().
+ */
+const struct packet *packet_source_peek(struct packet_source *src, bool all);
+
+/* Done with the packet peek() returned. */
+void packet_source_next(struct packet_source *src);
 
 /* Counts since open for devs[@dev], summed over CPUs. */
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts);

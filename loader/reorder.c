@@ -60,11 +60,16 @@ int reorder_push(struct reorder *r, struct reorder_item *item)
 	return 0;
 }
 
-struct reorder_item *reorder_pop(struct reorder *r, uint64_t limit)
+struct reorder_item *reorder_peek(const struct reorder *r)
+{
+	return r->len ? r->heap[0] : NULL;
+}
+
+struct reorder_item *reorder_pop(struct reorder *r)
 {
 	struct reorder_item *top;
 
-	if (!r->len || r->heap[0]->ts > limit)
+	if (!r->len)
 		return NULL;
 	top = r->heap[0];
 	r->heap[0] = r->heap[--r->len];

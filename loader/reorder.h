@@ -24,8 +24,11 @@ struct reorder {
 /* Adds @item, which stays owned by the caller until popped. Returns 0 or -ENOMEM. */
 int reorder_push(struct reorder *r, struct reorder_item *item);
 
-/* The earliest item if its timestamp is at most @limit, else NULL. */
-struct reorder_item *reorder_pop(struct reorder *r, uint64_t limit);
+/* The earliest item, or NULL when empty. */
+struct reorder_item *reorder_peek(const struct reorder *r);
+
+/* Removes and returns the earliest item, or NULL when empty. */
+struct reorder_item *reorder_pop(struct reorder *r);
 
 /* Frees the heap itself; the items must have been popped. */
 void reorder_release(struct reorder *r);

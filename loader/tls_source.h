@@ -25,4 +25,31 @@ struct tls_secret {
 	uint32_t secret_len;
 };
 
+struct tls_source;
+
+struct tls_source_opts {
+	char **extra_libs; /* NULL-terminated libssl files to hook besides those mapped */
+};
+
+typedef void (*secret_fn)(void *ctx, const struct tls_secret *secret);
+
+/*
+ * Loads the programs, hooks every libssl mapped now and those named. A
+ * library whose secrets cannot be located is named on stderr and skipped; an
+ * extra library that fails is an error. Returns 0 or a negative errno.
+ */
+int tls_source_open(struct tls_source **src, const struct tls_source_opts *opts);
+
+/* Readable when the kernel has events for us; for epoll. */
+int tls_source_fd(const struct tls_source *src);
+
+/*
+ * Hands each new secret to @fn, and hooks the libssl files that processes
+ * mapped since the last call. Returns 0 or a negative errno.
+ */
+int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx);
+
+/* Unhooks everything and frees; NULL is fine. */
+void tls_source_close(struct tls_source *src);
+
 #endif

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * TLS secrets, taken where OpenSSL makes them: a uprobe on the entry of its
+ * internal ssl_log_secret(ssl, label, secret, len), found per library file by
+ * loader/tls_probe.c. It runs once per secret (five per TLS 1.3 handshake,
+ * one per TLS 1.2 handshake), never per record.
+ *
+ * A second uprobe, on the dynamic loader's _dl_debug_state(), which runs
+ * whenever a process has mapped or unmapped libraries, tells user space to
+ * look for libssl files it has not hooked yet.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "tls.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} tls_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_TLS_LIBS);
+	__type(key, __u32); /* the uprobe's cookie */
+	__type(value, struct tls_lib_cfg);
+} tls_libs SEC(".maps");
+
+/* Recent secrets, so that repeats cost one lookup and no event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tls_seen_key);
+	__type(value, __u8);
+} tls_seen SEC(".maps");
+
+/* Keys are built here: too big for the stack beside the event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tls_seen_key);
+} seen_key SEC(".maps");
+
+static __always_inline bool seen_before(const struct tls_event *ev)
+{
+	struct tls_seen_key *key;
+	__u32 zero = 0;
+	__u8 one = 1;
+
+	key = bpf_map_lookup_elem(&seen_key, &zero);
+	if (!key)
+		return false;
+	__builtin_memcpy(key->client_random, ev->client_random, TLS_RANDOM_SIZE);
+	__builtin_memcpy(key->label, ev->label, TLS_MAX_LABEL_SIZE);
+	/* BPF_NOEXIST fails if another CPU or an earlier call got there first. */
+	return bpf_map_update_elem(&tls_seen, key, &one, BPF_NOEXIST) != 0;
+}
+
+static __always_inline void fill_task(struct tls_event *ev, __u32 type)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	ev->ts_mono = bpf_ktime_get_ns();
+	ev->type = type;
+	ev->pid = id >> 32;
+	ev->tid = (__u32)id;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret, __u64 len)
+{
+	__u32 lib = bpf_get_attach_cookie(ctx);
+	struct tls_lib_cfg *cfg;
+	struct tls_event *ev;
+
+	cfg = bpf_map_lookup_elem(&tls_libs, &lib);
+	if (!cfg || !len || len > TLS_MAX_SECRET_SIZE)
+		return 0;
+	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
+	if (!ev)
+		return 0;
+	__builtin_memset(ev->label, 0, sizeof(ev->label));
+	fill_task(ev, TLS_EVENT_SECRET);
+	ev->secret_len = len;
+	if (bpf_probe_read_user_str(ev->label, sizeof(ev->label), label) <= 0 ||
+	    bpf_probe_read_user(ev->secret, len, secret) ||
+	    bpf_probe_read_user(ev->client_random, TLS_RANDOM_SIZE,
+				(const __u8 *)ssl + cfg->client_random_offset) ||
+	    seen_before(ev)) {
+		bpf_ringbuf_discard(ev, 0);
+		return 0;
+	}
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int ecap_dl_debug_state(struct pt_regs *ctx)
+{
+	struct tls_event *ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
+
+	if (!ev)
+		return 0;
+	fill_task(ev, TLS_EVENT_LOADED);
+	ev->secret_len = 0;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}

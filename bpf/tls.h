@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The ABI between tls.bpf.c and loader/tls_source.c. */
+#ifndef ECAP_TLS_H
+#define ECAP_TLS_H
+
+#define TLS_RANDOM_SIZE	    32
+#define TLS_MAX_SECRET_SIZE 64 /* EVP_MAX_MD_SIZE */
+#define TLS_MAX_LABEL_SIZE  48
+/* Distinct libssl files one capture hooks. */
+#define MAX_TLS_LIBS	    256
+
+/* Per hooked libssl file, indexed by the uprobe's BPF cookie. */
+struct tls_lib_cfg {
+	__u32 client_random_offset; /* of s3.client_random in the SSL object */
+};
+
+enum tls_event_type {
+	TLS_EVENT_SECRET = 1, /* a secret, as ssl_log_secret() got it */
+	TLS_EVENT_LOADED = 2, /* a process (re)mapped libraries: look for new libssl files */
+};
+
+struct tls_event {
+	__u64 ts_mono;
+	__u32 type; /* enum tls_event_type */
+	__u32 pid;
+	__u32 tid;
+	__u32 secret_len;
+	char label[TLS_MAX_LABEL_SIZE];
+	__u8 client_random[TLS_RANDOM_SIZE];
+	__u8 secret[TLS_MAX_SECRET_SIZE];
+};
+
+/* A secret reported once: client and server on one machine both make it. */
+struct tls_seen_key {
+	__u8 client_random[TLS_RANDOM_SIZE];
+	char label[TLS_MAX_LABEL_SIZE];
+};
+
+#endif

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "tls_probe.h"
+#include "tls_probe_identity.h"
+
+/* From OpenSSL's public headers, stable since 1.1.0. */
+#define SSL_CTRL_SET_MAX_PROTO_VERSION 124
+#define TLS1_2_VERSION		       0x0303
+#define SSL_ERROR_WANT_READ	       2
+#define SSL_ERROR_WANT_WRITE	       3
+#define EVP_PKEY_EC		       408
+#define OPENSSL_VERSION		       0
+
+#define PROBE_TIMEOUT_MS   10000
+#define CALL_TIMEOUT_S	   2
+#define MAX_FRAMES	   8
+#define MAX_LINES	   32
+#define MAX_CANDIDATES	   8
+#define SCAN_BYTES	   16384 /* larger than any SSL / SSL_CONNECTION so far (~7 KiB) */
+#define RANDOM_SIZE	   32
+#define NOBODY		   65534
+#define PROBE_LABEL	   "ECAP_TLS_PROBE"
+
+typedef void (*keylog_cb)(const void *ssl, const char *line);
+typedef void (*log_secret_fn)(void *ssl, const char *label, const uint8_t *secret, size_t len);
+
+/* The functions of the probed library that the handshakes need. */
+struct ossl {
+	const void *(*TLS_client_method)(void);
+	const void *(*TLS_server_method)(void);
+	void *(*SSL_CTX_new)(const void *method);
+	void (*SSL_CTX_free)(void *ctx);
+	long (*SSL_CTX_ctrl)(void *ctx, int cmd, long larg, void *parg);
+	void (*SSL_CTX_set_keylog_callback)(void *ctx, keylog_cb cb);
+	int (*SSL_CTX_use_certificate_ASN1)(void *ctx, int len, const unsigned char *der);
+	int (*SSL_CTX_use_PrivateKey_ASN1)(int type, void *ctx, const unsigned char *der, long len);
+	void *(*SSL_new)(void *ctx);
+	void (*SSL_free)(void *ssl);
+	int (*SSL_set_fd)(void *ssl, int fd);
+	void (*SSL_set_connect_state)(void *ssl);
+	void (*SSL_set_accept_state)(void *ssl);
+	int (*SSL_do_handshake)(void *ssl);
+	int (*SSL_get_error)(const void *ssl, int ret);
+	const char *(*OpenSSL_version)(int type);
+};
+
+/* One key-log line and the direct calls on the stack when it was logged. */
+struct logged {
+	char line[256];
+	uintptr_t callees[MAX_FRAMES];
+	int n_callees;
+};
+
+static struct logged logged[MAX_LINES];
+static int n_logged;
+
+struct result {
+	int ok;
+	struct tls_layout layout;
+	char err[256];
+};
+
+static struct result result;
+
+static int probe_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int probe_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(result.err, sizeof(result.err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * The function a return address returns into was entered through the call
+ * just before it. On x86-64 a direct call is e8 + rel32, which names the
+ * callee: the entry of the next frame inward.
+ */
+static uintptr_t direct_callee(uintptr_t ret)
+{
+#if defined(__x86_64__)
+	const uint8_t *call = (const uint8_t *)ret - 5;
+	int32_t rel;
+
+	if (call[0] != 0xe8)
+		return 0;
+	memcpy(&rel, call + 1, sizeof(rel));
+	return ret + rel;
+#else
+	return 0;
+#endif
+}
+
+static void on_keylog(const void *ssl, const char *line)
+{
+	void *frames[MAX_FRAMES + 1];
+	struct logged *l;
+	int n;
+
+	if (n_logged >= MAX_LINES)
+		return;
+	l = &logged[n_logged++];
+	snprintf(l->line, sizeof(l->line), "%s", line);
+	/* frames[0] is this callback; its callers' return addresses follow. */
+	n = backtrace(frames, MAX_FRAMES + 1);
+	for (int i = 1; i < n; i++) {
+		uintptr_t callee = direct_callee((uintptr_t)frames[i]);
+
+		if (callee)
+			l->callees[l->n_callees++] = callee;
+	}
+}
+
+static int resolve(void *ssl_lib, void *crypto_lib, struct ossl *o)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+		bool crypto;
+	} syms[] = {
+#define SYM(n, c) { #n, offsetof(struct ossl, n), c }
+		SYM(TLS_client_method, false), SYM(TLS_server_method, false),
+		SYM(SSL_CTX_new, false), SYM(SSL_CTX_free, false), SYM(SSL_CTX_ctrl, false),
+		SYM(SSL_CTX_set_keylog_callback, false), SYM(SSL_CTX_use_certificate_ASN1, false),
+		SYM(SSL_CTX_use_PrivateKey_ASN1, false), SYM(SSL_new, false), SYM(SSL_free, false),
+		SYM(SSL_set_fd, false), SYM(SSL_set_connect_state, false),
+		SYM(SSL_set_accept_state, false), SYM(SSL_do_handshake, false),
+		SYM(SSL_get_error, false), SYM(OpenSSL_version, true),
+#undef SYM
+	};
+
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(syms[i].crypto ? crypto_lib : ssl_lib, syms[i].name);
+
+		if (!f)
+			return probe_fail("it has no %s (not OpenSSL 1.1.1 or later?)", syms[i].name);
+		memcpy((char *)o + syms[i].offset, &f, sizeof(f));
+	}
+	return 0;
+}
+
+static void *new_ctx(const struct ossl *o, bool server, int max_version)
+{
+	void *ctx = o->SSL_CTX_new(server ? o->TLS_server_method() : o->TLS_client_method());
+
+	if (!ctx)
+		return NULL;
+	o->SSL_CTX_set_keylog_callback(ctx, on_keylog);
+	if (max_version)
+		o->SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION, max_version, NULL);
+	if (server && (o->SSL_CTX_use_certificate_ASN1(ctx, sizeof(probe_cert_der), probe_cert_der) != 1 ||
+		       o->SSL_CTX_use_PrivateKey_ASN1(EVP_PKEY_EC, ctx, probe_key_der,
+						      sizeof(probe_key_der)) != 1)) {
+		o->SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static bool handshake_step(const struct ossl *o, void *ssl, bool *done)
+{
+	int ret, err;
+
+	if (*done)
+		return true;
+	ret = o->SSL_do_handshake(ssl);
+	if (ret == 1) {
+		*done = true;
+		return true;
+	}
+	err = o->SSL_get_error(ssl, ret);
+	return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
+}
+
+/* A client and a server over a socket pair, stepped in turn in this one thread. */
+struct pair {
+	void *client_ctx, *server_ctx;
+	void *client, *server;
+	int fds[2];
+};
+
+static void pair_free(const struct ossl *o, struct pair *p)
+{
+	if (p->client)
+		o->SSL_free(p->client);
+	if (p->server)
+		o->SSL_free(p->server);
+	if (p->client_ctx)
+		o->SSL_CTX_free(p->client_ctx);
+	if (p->server_ctx)
+		o->SSL_CTX_free(p->server_ctx);
+	close(p->fds[0]);
+	close(p->fds[1]);
+}
+
+static int handshake(const struct ossl *o, struct pair *p, int server_max_version)
+{
+	bool client_done = false, server_done = false;
+
+	memset(p, 0, sizeof(*p));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p->fds))
+		return probe_fail("socketpair: %s", strerror(errno));
+	p->client_ctx = new_ctx(o, false, 0);
+	p->server_ctx = new_ctx(o, true, server_max_version);
+	if (!p->client_ctx || !p->server_ctx)
+		return probe_fail("it could not set up an SSL_CTX");
+	p->client = o->SSL_new(p->client_ctx);
+	p->server = o->SSL_new(p->server_ctx);
+	if (!p->client || !p->server || o->SSL_set_fd(p->client, p->fds[0]) != 1 ||
+	    o->SSL_set_fd(p->server, p->fds[1]) != 1)
+		return probe_fail("it could not set up an SSL object");
+	o->SSL_set_connect_state(p->client);
+	o->SSL_set_accept_state(p->server);
+
+	for (int i = 0; i < 100 && !(client_done && server_done); i++) {
+		if (!handshake_step(o, p->client, &client_done) ||
+		    !handshake_step(o, p->server, &server_done))
+			return probe_fail("a handshake with itself failed");
+	}
+	if (!client_done || !server_done)
+		return probe_fail("a handshake with itself did not finish");
+	return 0;
+}
+
+/* Reads our own memory without faulting past the end of a mapping. */
+static size_t read_self(const void *addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+	ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+static int parse_hex(const char *hex, uint8_t *out, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (sscanf(hex + 2 * i, "%2hhx", &out[i]) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The second field of the first line logged since @first. */
+static int logged_random(int first, uint8_t random[RANDOM_SIZE])
+{
+	const char *sp;
+
+	if (first >= n_logged)
+		return probe_fail("its key-log callback was never called");
+	sp = strchr(logged[first].line, ' ');
+	if (!sp || parse_hex(sp + 1, random, RANDOM_SIZE))
+		return probe_fail("its key-log line is malformed: %.80s", logged[first].line);
+	return 0;
+}
+
+/* Marks in @hits every offset of @ssl's memory holding @random. */
+static void mark_random(const void *ssl, const uint8_t random[RANDOM_SIZE], uint8_t *hits)
+{
+	static uint8_t buf[SCAN_BYTES];
+	size_t n = read_self(ssl, buf, sizeof(buf));
+
+	for (size_t off = 0; off + RANDOM_SIZE <= n; off++) {
+		if (!memcmp(buf + off, random, RANDOM_SIZE))
+			hits[off]++;
+	}
+}
+
+/* The one offset where the client random sits in all four SSL objects. */
+static int find_client_random(struct pair pairs[2], const uint8_t randoms[2][RANDOM_SIZE])
+{
+	static uint8_t hits[SCAN_BYTES];
+	int found = -1;
+
+	memset(hits, 0, sizeof(hits));
+	for (int i = 0; i < 2; i++) {
+		mark_random(pairs[i].client, randoms[i], hits);
+		mark_random(pairs[i].server, randoms[i], hits);
+	}
+	for (int off = 0; off < SCAN_BYTES; off++) {
+		if (hits[off] != 4)
+			continue;
+		if (found >= 0)
+			return probe_fail("the client random sits at two offsets (%d, %d)", found, off);
+		found = off;
+	}
+	if (found < 0)
+		return probe_fail("the client random is not at one offset in every SSL object");
+	result.layout.client_random_offset = found;
+	return 0;
+}
+
+/* Callees seen on the stack of every line logged since @first. */
+static int common_callees(int first, uintptr_t *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < logged[first].n_callees && n < MAX_CANDIDATES; i++) {
+		uintptr_t c = logged[first].callees[i];
+		bool everywhere = true;
+
+		for (int l = first + 1; l < n_logged && everywhere; l++) {
+			everywhere = false;
+			for (int j = 0; j < logged[l].n_callees; j++)
+				everywhere |= logged[l].callees[j] == c;
+		}
+		if (everywhere)
+			out[n++] = c;
+	}
+	return n;
+}
+
+static void hex(const uint8_t *in, size_t len, char *out)
+{
+	for (size_t i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", in[i]);
+}
+
+/*
+ * Calls @candidate as ssl_log_secret(ssl, label, secret, len) in a grandchild
+ * (a wrong candidate may crash) and checks that exactly that secret comes back
+ * through the key-log callback.
+ */
+static bool behaves_as_log_secret(uintptr_t candidate, void *ssl, const uint8_t *random)
+{
+	uint8_t secret[48];
+	char want[256], rhex[2 * RANDOM_SIZE + 1], shex[2 * sizeof(secret) + 1];
+	int status;
+	pid_t pid;
+
+	for (size_t i = 0; i < sizeof(secret); i++)
+		secret[i] = 0xa5 ^ (uint8_t)(i * 29);
+	hex(random, RANDOM_SIZE, rhex);
+	hex(secret, sizeof(secret), shex);
+	snprintf(want, sizeof(want), PROBE_LABEL " %s %s", rhex, shex);
+
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		alarm(CALL_TIMEOUT_S);
+		n_logged = 0;
+		((log_secret_fn)candidate)(ssl, PROBE_LABEL, secret, sizeof(secret));
+		_exit(n_logged == 1 && !strcmp(logged[0].line, want) ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The one candidate on the path of every line logged since @first that behaves as ssl_log_secret. */
+static uintptr_t find_log_secret(int first, void *ssl, const uint8_t *random)
+{
+	uintptr_t candidates[MAX_CANDIDATES], found = 0;
+	int n = common_callees(first, candidates);
+
+	for (int i = 0; i < n; i++) {
+		if (!behaves_as_log_secret(candidates[i], ssl, random))
+			continue;
+		if (found && found != candidates[i]) {
+			probe_fail("two functions behave as ssl_log_secret");
+			return 0;
+		}
+		found = candidates[i];
+	}
+	if (!found)
+		probe_fail("no function on its key-log path behaves as ssl_log_secret");
+	return found;
+}
+
+/* Whether every line logged since @first passed through @fn. */
+static bool logged_through(int first, uintptr_t fn)
+{
+	uintptr_t callees[MAX_CANDIDATES];
+	int n = common_callees(first, callees);
+
+	while (n-- > 0) {
+		if (callees[n] == fn)
+			return true;
+	}
+	return false;
+}
+
+/* The file offset behind @addr, from our own mappings of the library. */
+static int file_offset(uintptr_t addr, uint64_t *offset)
+{
+	FILE *maps = fopen("/proc/self/maps", "re");
+	char line[512];
+	int ret = -1;
+
+	if (!maps)
+		return probe_fail("cannot read /proc/self/maps: %s", strerror(errno));
+	while (ret && fgets(line, sizeof(line), maps)) {
+		unsigned long start, end, pgoff;
+
+		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &pgoff) == 3 && addr >= start &&
+		    addr < end) {
+			*offset = addr - start + pgoff;
+			ret = 0;
+		}
+	}
+	fclose(maps);
+	return ret ? probe_fail("ssl_log_secret is in no mapping") : 0;
+}
+
+static int run_probe(void *ssl_lib, void *crypto_lib)
+{
+	struct tls_layout *layout = &result.layout;
+	uint8_t randoms[2][RANDOM_SIZE];
+	struct pair pairs[2];
+	uintptr_t log_secret;
+	struct ossl o;
+	int tls12_first;
+
+	if (resolve(ssl_lib, crypto_lib, &o))
+		return -1;
+	snprintf(layout->version, sizeof(layout->version), "%s",
+		 o.OpenSSL_version(OPENSSL_VERSION));
+
+	/* TLS 1.3: all five secrets must pass through one function. */
+	if (handshake(&o, &pairs[0], 0) || logged_random(0, randoms[0]))
+		return -1;
+	log_secret = find_log_secret(0, pairs[0].client, randoms[0]);
+	if (!log_secret)
+		return -1;
+
+	/* TLS 1.2's CLIENT_RANDOM, from fresh objects, through that same function. */
+	tls12_first = n_logged;
+	if (handshake(&o, &pairs[1], TLS1_2_VERSION) || logged_random(tls12_first, randoms[1]))
+		return -1;
+	if (!logged_through(tls12_first, log_secret))
+		return probe_fail("its TLS 1.2 secret takes another path than TLS 1.3's");
+
+	if (find_client_random(pairs, (const uint8_t(*)[RANDOM_SIZE])randoms) ||
+	    file_offset(log_secret, &layout->log_secret_offset))
+		return -1;
+	pair_free(&o, &pairs[0]);
+	pair_free(&o, &pairs[1]);
+	return 0;
+}
+
+/*
+ * Whatever a library's constructors do, they do it as nobody, in an empty
+ * network namespace, for a few seconds of CPU at most. The files are opened
+ * first, while we may.
+ */
+static int drop_privileges(void)
+{
+	struct rlimit cpu = { 5, 5 };
+
+	if (unshare(CLONE_NEWNET))
+		return probe_fail("cannot leave the network namespace: %s", strerror(errno));
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return probe_fail("cannot drop privileges: %s", strerror(errno));
+	/* Dumpable again, so that /proc/self/fd stays ours to open. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) ||
+	    setrlimit(RLIMIT_CPU, &cpu))
+		return probe_fail("cannot restrict the probe: %s", strerror(errno));
+	return 0;
+}
+
+static void *load(int fd, int flags)
+{
+	char path[64];
+	void *lib;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	lib = dlopen(path, RTLD_NOW | flags);
+	if (!lib)
+		probe_fail("dlopen: %s", dlerror());
+	return lib;
+}
+
+/* The child: load the library, probe it, report on @out. */
+static void probe_child(int out, const char *ssl_path, const char *crypto_path)
+{
+	int ssl_fd = open(ssl_path, O_RDONLY | O_CLOEXEC);
+	int crypto_fd = crypto_path ? open(crypto_path, O_RDONLY | O_CLOEXEC) : -1;
+	void *ssl_lib = NULL, *crypto_lib = NULL;
+
+	if (ssl_fd < 0 || (crypto_path && crypto_fd < 0))
+		probe_fail("cannot open %s: %s", ssl_fd < 0 ? ssl_path : crypto_path,
+			   strerror(errno));
+	else if (!drop_privileges()) {
+		/* libcrypto first, by path, so that libssl's DT_NEEDED finds this one. */
+		if (crypto_fd >= 0)
+			crypto_lib = load(crypto_fd, RTLD_GLOBAL);
+		if (crypto_fd < 0 || crypto_lib)
+			ssl_lib = load(ssl_fd, RTLD_LOCAL);
+		if (ssl_lib)
+			result.ok = !run_probe(ssl_lib, crypto_lib ? crypto_lib : ssl_lib);
+	}
+	if (write(out, &result, sizeof(result)) != sizeof(result))
+		_exit(2);
+	_exit(0);
+}
+
+static int read_result(int fd, pid_t child, struct result *res)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n = 0;
+
+	if (poll(&pfd, 1, PROBE_TIMEOUT_MS) == 1)
+		n = read(fd, res, sizeof(*res));
+	if (n != sizeof(*res)) {
+		kill(child, SIGKILL);
+		snprintf(res->err, sizeof(res->err), "the probe %s",
+			 n == 0 ? "timed out or crashed" : "reported nothing");
+		res->ok = 0;
+	}
+	waitpid(child, NULL, 0);
+	return res->ok ? 0 : -1;
+}
+
+int tls_probe(const char *ssl_path, const char *crypto_path, struct tls_layout *layout,
+	      char *err, size_t errlen)
+{
+	struct result res = { 0 };
+	int fds[2];
+	pid_t child;
+
+	if (pipe2(fds, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	child = fork();
+	if (child < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (child == 0) {
+		close(fds[0]);
+		probe_child(fds[1], ssl_path, crypto_path);
+	}
+	close(fds[1]);
+	if (read_result(fds[0], child, &res)) {
+		snprintf(err, errlen, "%s", res.err);
+		close(fds[0]);
+		return -1;
+	}
+	close(fds[0]);
+	*layout = res.layout;
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What we must know about one libssl file to take its secrets, established by
+ * experiment on that very file, never looked up by version.
+ *
+ * OpenSSL hands every secret it makes (TLS 1.2 master secrets, each TLS 1.3
+ * traffic and exporter secret) to its internal ssl_log_secret(s, label,
+ * secret, len), which feeds the key-log callback when one is set and returns
+ * early when not. A uprobe at its entry therefore sees every secret exactly
+ * when it is made, once, and nothing per record. The function is not exported,
+ * so the probe finds it: it runs real handshakes against the library in a
+ * throwaway child with a key-log callback, walks the stack from the callback
+ * to the direct calls that led there, and then calls each candidate itself
+ * with a made-up label and secret: the one whose callback line comes back
+ * exactly is ssl_log_secret, with the calling convention the uprobe relies
+ * on. The client random (the key-log line's second field) is found in the
+ * SSL object by value, and must sit at the same offset in the client and
+ * server objects of a TLS 1.3 and a TLS 1.2 handshake.
+ */
+#ifndef ECAP_TLS_PROBE_H
+#define ECAP_TLS_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tls_layout {
+	uint64_t log_secret_offset;    /* file offset of ssl_log_secret()'s entry */
+	uint32_t client_random_offset; /* of s3.client_random in SSL / SSL_CONNECTION */
+	char version[64];	       /* OpenSSL_version(OPENSSL_VERSION) */
+};
+
+/*
+ * Establishes @layout for the libssl at @ssl_path, loaded with the libcrypto
+ * at @crypto_path (NULL: the one the dynamic loader finds). The library runs
+ * only in a child process without privileges or network. Returns 0, or -1
+ * with the reason in @err.
+ */
+int tls_probe(const char *ssl_path, const char *crypto_path, struct tls_layout *layout,
+	      char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <glib.h>
+#include "clock.h"
+#include "log.h"
+#include "tls.h"
+#include "tls.skel.h"
+#include "tls_probe.h"
+#include "tls_source.h"
+
+/* A library file, told apart by its inode wherever it is mapped from. */
+struct lib_file {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct tls_source {
+	struct tls_bpf *skel;
+	struct ring_buffer *ring;
+	GHashTable *seen_files; /* struct lib_file -> nothing: probed, hooked, or skipped */
+	GPtrArray *links;	/* struct bpf_link */
+	GHashTable *pending;	/* pids that mapped libraries since the last scan */
+	uint32_t n_libs;
+	int64_t mono_to_real;
+	secret_fn fn;
+	void *ctx;
+};
+
+static void destroy_link(gpointer link)
+{
+	bpf_link__destroy(link);
+}
+
+static guint lib_file_hash(gconstpointer p)
+{
+	const struct lib_file *f = p;
+
+	return g_int64_hash(&(gint64){ (gint64)f->ino }) ^ (guint)f->dev;
+}
+
+static gboolean lib_file_equal(gconstpointer a, gconstpointer b)
+{
+	return !memcmp(a, b, sizeof(struct lib_file));
+}
+
+/* The first time we meet this file (by inode), true. */
+static bool first_meeting(struct tls_source *src, const char *path)
+{
+	struct lib_file *f;
+	struct stat st;
+
+	if (stat(path, &st))
+		return false;
+	f = g_new0(struct lib_file, 1);
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	if (g_hash_table_contains(src->seen_files, f)) {
+		g_free(f);
+		return false;
+	}
+	g_hash_table_add(src->seen_files, f);
+	return true;
+}
+
+static int attach(struct tls_source *src, struct bpf_program *prog, const char *path,
+		  size_t offset, const char *func, uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func, .bpf_cookie = cookie);
+	struct bpf_link *link;
+
+	link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
+	if (!link)
+		return -errno;
+	g_ptr_array_add(src->links, link);
+	return 0;
+}
+
+/*
+ * Probes @ssl_path (with @crypto_path, its process's libcrypto) and hooks its
+ * ssl_log_secret(). Returns 0, or -1 after saying why the library is skipped.
+ */
+static int hook_libssl(struct tls_source *src, const char *ssl_path, const char *crypto_path)
+{
+	struct tls_lib_cfg cfg;
+	struct tls_layout layout;
+	char err[256];
+	__u32 lib = src->n_libs;
+	int ret;
+
+	if (lib >= MAX_TLS_LIBS) {
+		log_warn("skipping %s: more than %d libssl files", ssl_path, MAX_TLS_LIBS);
+		return -1;
+	}
+	if (tls_probe(ssl_path, crypto_path, &layout, err, sizeof(err))) {
+		log_warn("skipping %s: its secrets cannot be located: %s", ssl_path, err);
+		return -1;
+	}
+	cfg.client_random_offset = layout.client_random_offset;
+	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.tls_libs), &lib, &cfg, BPF_ANY)) {
+		log_warn("skipping %s: %s", ssl_path, strerror(errno));
+		return -1;
+	}
+	ret = attach(src, src->skel->progs.ecap_log_secret, ssl_path, layout.log_secret_offset,
+		     NULL, lib);
+	if (ret) {
+		log_warn("skipping %s (%s): cannot attach a uprobe: %s", ssl_path, layout.version,
+			 strerror(-ret));
+		return -1;
+	}
+	src->n_libs++;
+	log_debug("taking secrets from %s (%s; ssl_log_secret at file offset 0x%llx, client "
+		  "random at +%u)", ssl_path, layout.version,
+		  (unsigned long long)layout.log_secret_offset, layout.client_random_offset);
+	return 0;
+}
+
+/* The dynamic loader tells us, through _dl_debug_state(), when a process maps libraries. */
+static void hook_dynamic_loader(struct tls_source *src, const char *path)
+{
+	int err = attach(src, src->skel->progs.ecap_dl_debug_state, path, 0, "_dl_debug_state", 0);
+
+	if (err)
+		log_debug("no library-load events from %s: %s", path, strerror(-err));
+}
+
+static bool has_prefix(const char *name, const char *prefix)
+{
+	return !strncmp(name, prefix, strlen(prefix));
+}
+
+/* The libraries one process maps that matter here, as paths we can open. */
+struct mapped {
+	GPtrArray *libssl;
+	char crypto[PATH_MAX];
+	char loader[PATH_MAX];
+};
+
+static void add_mapping(struct mapped *m, int pid, const char *file)
+{
+	const char *name = strrchr(file, '/');
+	char path[PATH_MAX];
+
+	name = name ? name + 1 : file;
+	/* Through the process's root: right for containers, the same file for the rest. */
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, file);
+	if (has_prefix(name, "libssl.so")) {
+		for (guint i = 0; i < m->libssl->len; i++) {
+			if (!strcmp(g_ptr_array_index(m->libssl, i), path))
+				return;
+		}
+		g_ptr_array_add(m->libssl, g_strdup(path));
+	} else if (has_prefix(name, "libcrypto.so")) {
+		snprintf(m->crypto, sizeof(m->crypto), "%s", path);
+	} else if (has_prefix(name, "ld-linux") || has_prefix(name, "ld-musl")) {
+		snprintf(m->loader, sizeof(m->loader), "%s", path);
+	}
+}
+
+static int read_mappings(int pid, struct mapped *m)
+{
+	char path[64], line[PATH_MAX + 128];
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = fopen(path, "re");
+	if (!maps)
+		return -errno;
+	while (fgets(line, sizeof(line), maps)) {
+		char *file = strchr(line, '/');
+
+		/* Only file mappings; a replaced file shows " (deleted)" and is not opened. */
+		if (!file || strstr(file, " (deleted)"))
+			continue;
+		file[strcspn(file, "\n")] = 0;
+		add_mapping(m, pid, file);
+	}
+	fclose(maps);
+	return 0;
+}
+
+/* Hooks what @pid maps that we have not met before. */
+static void scan_process(struct tls_source *src, int pid)
+{
+	struct mapped m = { .libssl = g_ptr_array_new_with_free_func(g_free) };
+
+	if (!read_mappings(pid, &m)) {
+		if (m.loader[0] && first_meeting(src, m.loader))
+			hook_dynamic_loader(src, m.loader);
+		for (guint i = 0; i < m.libssl->len; i++) {
+			const char *ssl = g_ptr_array_index(m.libssl, i);
+
+			if (first_meeting(src, ssl))
+				hook_libssl(src, ssl, m.crypto[0] ? m.crypto : NULL);
+		}
+	}
+	g_ptr_array_free(m.libssl, TRUE);
+}
+
+static void scan_all_processes(struct tls_source *src)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+
+	if (!proc) {
+		log_warn("cannot list processes in /proc: %s", strerror(errno));
+		return;
+	}
+	while ((d = readdir(proc))) {
+		if (isdigit((unsigned char)d->d_name[0]))
+			scan_process(src, atoi(d->d_name));
+	}
+	closedir(proc);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct tls_source *src = ctx;
+	const struct tls_event *ev = data;
+	struct tls_secret secret = { 0 };
+
+	if (size < sizeof(*ev))
+		return 0;
+	if (ev->type == TLS_EVENT_LOADED) {
+		g_hash_table_add(src->pending, GUINT_TO_POINTER(ev->pid));
+		return 0;
+	}
+	if (ev->type != TLS_EVENT_SECRET || ev->secret_len > sizeof(secret.secret))
+		return 0;
+	secret.ts_ns = ev->ts_mono + src->mono_to_real;
+	secret.pid = ev->pid;
+	secret.tid = ev->tid;
+	memcpy(secret.label, ev->label, sizeof(secret.label));
+	secret.label[sizeof(secret.label) - 1] = 0;
+	memcpy(secret.client_random, ev->client_random, sizeof(secret.client_random));
+	memcpy(secret.secret, ev->secret, ev->secret_len);
+	secret.secret_len = ev->secret_len;
+	src->fn(src->ctx, &secret);
+	return 0;
+}
+
+int tls_source_fd(const struct tls_source *src)
+{
+	return ring_buffer__epoll_fd(src->ring);
+}
+
+int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx)
+{
+	GHashTableIter it;
+	gpointer pid;
+	int err;
+
+	src->fn = fn;
+	src->ctx = ctx;
+	err = ring_buffer__consume(src->ring);
+	if (err < 0)
+		return err;
+	/* New libraries: hook them before their first handshake, as fast as we can. */
+	g_hash_table_iter_init(&it, src->pending);
+	while (g_hash_table_iter_next(&it, &pid, NULL))
+		scan_process(src, GPOINTER_TO_UINT(pid));
+	g_hash_table_remove_all(src->pending);
+	return 0;
+}
+
+/* libcrypto.so.N beside libssl.so.N, as a private copy usually comes; else NULL. */
+static const char *sibling_libcrypto(const char *ssl_path, char *buf, size_t size)
+{
+	const char *name = strrchr(ssl_path, '/');
+	int dir_len = name ? (int)(name - ssl_path + 1) : 0;
+
+	name = name ? name + 1 : ssl_path;
+	if (!has_prefix(name, "libssl"))
+		return NULL;
+	snprintf(buf, size, "%.*slibcrypto%s", dir_len, ssl_path, name + strlen("libssl"));
+	return access(buf, R_OK) ? NULL : buf;
+}
+
+static int hook_explicit(struct tls_source *src, char **paths)
+{
+	char crypto[PATH_MAX];
+
+	for (; paths && *paths; paths++) {
+		if (access(*paths, R_OK)) {
+			log_error("cannot read --tls-lib '%s': %s", *paths, strerror(errno));
+			return -errno;
+		}
+		if (first_meeting(src, *paths) &&
+		    hook_libssl(src, *paths, sibling_libcrypto(*paths, crypto, sizeof(crypto)))) {
+			log_error("--tls-lib '%s' is not a libssl whose secrets can be taken", *paths);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
+{
+	struct tls_source *src = g_new0(struct tls_source, 1);
+	int err;
+
+	*out = NULL;
+	src->mono_to_real = clock_mono_to_real();
+	src->seen_files = g_hash_table_new_full(lib_file_hash, lib_file_equal, g_free, NULL);
+	src->links = g_ptr_array_new_with_free_func(destroy_link);
+	src->pending = g_hash_table_new(NULL, NULL);
+
+	src->skel = tls_bpf__open_and_load();
+	if (!src->skel) {
+		err = -errno;
+		log_error("failed to load the TLS eBPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.tls_events), on_event, src, NULL);
+	if (!src->ring) {
+		err = -errno;
+		log_error("failed to set up the TLS ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	err = hook_explicit(src, opts->extra_libs);
+	if (err)
+		goto fail;
+	scan_all_processes(src);
+	*out = src;
+	return 0;
+fail:
+	tls_source_close(src);
+	return err;
+}
+
+void tls_source_close(struct tls_source *src)
+{
+	if (!src)
+		return;
+	/* Links before the object: each holds a reference to its program. */
+	g_ptr_array_free(src->links, TRUE);
+	ring_buffer__free(src->ring);
+	tls_bpf__destroy(src->skel);
+	g_hash_table_destroy(src->seen_files);
+	g_hash_table_destroy(src->pending);
+	g_free(src);
+}
