@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <sys/epoll.h>
+#include <sys/param.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,10 +10,14 @@
 #include <string.h>
 #include <time.h>
 #include "capture.h"
+#include "clock.h"
 #include "log.h"
 #include "netdev.h"
 #include "packet_source.h"
 #include "pcapng.h"
+#include "secrets.h"
+#include "tls_gate.h"
+#include "tls_source.h"
 
 /* The loop wakes at least this often: for stop requests, flushes and the live view. */
 #define POLL_MS 100
@@ -23,9 +30,14 @@ struct capture {
 	int n_devs;
 	struct pcapng_writer *out;
 	struct packet_source *packets;
+	struct tls_source *tls;	 /* NULL with --no-tls */
+	struct secrets *secrets; /* dedupe and --keylog-file */
+	struct tls_gate *gate;	 /* holds a handshake's packets until its secrets are in */
+	int epoll_fd;
 	uint64_t *delivered; /* per dev */
 	uint64_t written;
 	uint64_t start_ns;
+	bool unflushed;
 	int write_err;
 };
 
@@ -44,14 +56,6 @@ static void install_signal_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-static uint64_t clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int select_named(struct capture *cap, char **names)
@@ -151,9 +155,13 @@ static int open_output(struct capture *cap)
 	return 0;
 }
 
-static int write_packet(void *ctx, const struct packet *pkt)
+static bool count_reached(const struct capture *cap)
 {
-	struct capture *cap = ctx;
+	return cap->opts->count && cap->written >= cap->opts->count;
+}
+
+static void write_packet(struct capture *cap, const struct packet *pkt)
+{
 	struct pcapng_packet epb = {
 		.iface_id = pkt->dev,
 		.ts_ns = pkt->ts_ns,
@@ -162,19 +170,59 @@ static int write_packet(void *ctx, const struct packet *pkt)
 		.len = pkt->len,
 		.flags = pkt->dir, /* enum pkt_dir uses the epb_flags direction bits */
 	};
-	int err = pcapng_write_packet(cap->out, &epb);
 
-	if (err) {
-		cap->write_err = err;
-		return 1;
-	}
+	cap->write_err = pcapng_write_packet(cap->out, &epb);
+	if (cap->write_err)
+		return;
 	cap->delivered[pkt->dev]++;
 	cap->written++;
-	if (cap->opts->count && cap->written >= cap->opts->count) {
-		stop_requested = 1;
-		return 1;
+	cap->unflushed = true;
+}
+
+/* The packets that may go now, in time order; @all for a stop: every one. */
+static void write_ready_packets(struct capture *cap, bool all)
+{
+	uint64_t now = clock_ns(CLOCK_REALTIME);
+	const struct packet *pkt;
+
+	while (!cap->write_err && !count_reached(cap) &&
+	       (pkt = packet_source_peek(cap->packets, all))) {
+		if (!all && cap->gate &&
+		    tls_gate_check(cap->gate, pkt->data, pkt->cap_len,
+				   cap->devs[pkt->dev].linktype, pkt->ts_ns, now) == GATE_HOLD)
+			return; /* head of line: the file stays in time order */
+		write_packet(cap, pkt);
+		packet_source_next(cap->packets);
 	}
-	return 0;
+	if (count_reached(cap))
+		stop_requested = 1;
+}
+
+/* A new secret goes into the file at once, ahead of every packet still held. */
+static void write_secret(void *ctx, const struct tls_secret *secret)
+{
+	struct capture *cap = ctx;
+	char line[SECRETS_LINE_MAX];
+
+	if (cap->write_err || secrets_add(cap->secrets, secret, line, sizeof(line)) != 1)
+		return;
+	cap->write_err = pcapng_write_secrets(cap->out, PCAPNG_DSB_TLS_KEYLOG, line, strlen(line));
+	cap->unflushed = true;
+	tls_gate_secret(cap->gate, secret->client_random, secret->label);
+}
+
+static int consume_events(struct capture *cap)
+{
+	int err = cap->tls ? tls_source_consume(cap->tls, write_secret, cap) : 0;
+
+	if (err) {
+		log_error("failed to read TLS secrets from the kernel: %s", strerror(-err));
+		return err;
+	}
+	err = packet_source_consume(cap->packets);
+	if (err)
+		log_error("failed to read packets from the kernel: %s", strerror(-err));
+	return err;
 }
 
 static int write_statistics(struct capture *cap)
@@ -230,55 +278,69 @@ static void print_summary(struct capture *cap)
 		(unsigned long long)lost, lost ? " (raise --buffer-size)" : "");
 }
 
-static int poll_timeout(const struct capture *cap, uint64_t deadline)
+/* Until the next thing to do: a stop by --duration, a held handshake's time-out, a flush. */
+static int poll_timeout(const struct capture *cap, uint64_t stop_at)
 {
-	uint64_t now;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), wait = POLL_MS * 1000000ULL;
 
-	if (!deadline)
-		return POLL_MS;
-	now = clock_ns(CLOCK_MONOTONIC);
-	if (now >= deadline)
-		return 0;
-	return (deadline - now) / 1000000 < POLL_MS ? (int)((deadline - now) / 1000000) : POLL_MS;
+	if (stop_at)
+		wait = stop_at > now ? MIN(wait, stop_at - now) : 0;
+	if (cap->gate) {
+		uint64_t release = tls_gate_deadline(cap->gate), real = clock_ns(CLOCK_REALTIME);
+
+		if (release != UINT64_MAX)
+			wait = release > real ? MIN(wait, release - real) : 0;
+	}
+	return (int)((wait + 999999) / 1000000);
 }
 
-static bool count_reached(const struct capture *cap)
+static int wait_for_events(struct capture *cap, uint64_t stop_at)
 {
-	return cap->opts->count && cap->written >= cap->opts->count;
+	struct epoll_event ev[2];
+
+	if (epoll_wait(cap->epoll_fd, ev, 2, poll_timeout(cap, stop_at)) < 0 && errno != EINTR) {
+		log_error("epoll_wait: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
-/* Packets in, pcapng out, until a stop; then what is still held, and the statistics. */
+static int flush(struct capture *cap)
+{
+	if (cap->unflushed && !cap->write_err)
+		cap->write_err = pcapng_flush(cap->out);
+	cap->unflushed = false;
+	return cap->write_err;
+}
+
+/* Packets and secrets in, pcapng out, until a stop; then what is held, and the statistics. */
 static int capture_loop(struct capture *cap)
 {
-	uint64_t deadline = 0;
-	int n, err;
+	uint64_t stop_at = 0;
+	int err = 0;
 
 	if (cap->opts->duration)
-		deadline = clock_ns(CLOCK_MONOTONIC) + cap->opts->duration * 1000000000ULL;
+		stop_at = clock_ns(CLOCK_MONOTONIC) + cap->opts->duration * 1000000000ULL;
 
-	while (!stop_requested && !cap->write_err) {
-		n = packet_source_poll(cap->packets, poll_timeout(cap, deadline), write_packet, cap);
-		if (n < 0) {
-			log_error("failed to read packets from the kernel: %s", strerror(-n));
-			return n;
+	while (!err && !stop_requested && !cap->write_err) {
+		err = wait_for_events(cap, stop_at);
+		if (!err)
+			err = consume_events(cap);
+		if (!err) {
+			write_ready_packets(cap, false);
+			flush(cap);
 		}
-		if (n > 0 && !cap->write_err)
-			cap->write_err = pcapng_flush(cap->out);
-		if (deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)
+		if (stop_at && clock_ns(CLOCK_MONOTONIC) >= stop_at)
 			break;
 	}
-	if (!cap->write_err && !count_reached(cap)) {
-		n = packet_source_drain(cap->packets, write_packet, cap);
-		if (n < 0) {
-			log_error("failed to read packets from the kernel: %s", strerror(-n));
-			return n;
-		}
-	}
-	err = cap->write_err;
-	if (!err)
-		err = write_statistics(cap);
-	if (!err)
-		err = pcapng_flush(cap->out);
+	if (err)
+		return err;
+	/* What the kernel still has, then every held packet, the last secrets first. */
+	if (!cap->write_err && !consume_events(cap))
+		write_ready_packets(cap, true);
+	if (!cap->write_err)
+		cap->write_err = write_statistics(cap);
+	err = flush(cap);
 	/* The reader went away: that is how Wireshark and pipes end a capture. */
 	if (err == -EPIPE)
 		return 0;
@@ -287,8 +349,59 @@ static int capture_loop(struct capture *cap)
 	return err;
 }
 
+static int open_tls(struct capture *cap)
+{
+	const struct ecap_options *opts = cap->opts;
+	struct tls_source_opts tls_opts = { .extra_libs = opts->tls_libs };
+	int err;
+
+	if (opts->no_tls)
+		return 0;
+	err = secrets_open(&cap->secrets, opts->keylog_file);
+	if (err) {
+		log_error("cannot write the key log file '%s': %s", opts->keylog_file,
+			  strerror(-err));
+		return err;
+	}
+	cap->gate = tls_gate_new(opts->tls_wait_ms * 1000000ULL);
+	if (!cap->gate)
+		return -ENOMEM;
+	return tls_source_open(&cap->tls, &tls_opts);
+}
+
+static int watch(struct capture *cap, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (epoll_ctl(cap->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int open_events(struct capture *cap)
+{
+	int err;
+
+	cap->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (cap->epoll_fd < 0) {
+		log_error("epoll_create1: %s", strerror(errno));
+		return -errno;
+	}
+	err = watch(cap, packet_source_fd(cap->packets));
+	if (!err && cap->tls)
+		err = watch(cap, tls_source_fd(cap->tls));
+	return err;
+}
+
 static void capture_free(struct capture *cap)
 {
+	if (cap->epoll_fd > 0)
+		close(cap->epoll_fd);
+	tls_source_close(cap->tls);
+	tls_gate_free(cap->gate);
+	secrets_close(cap->secrets);
 	packet_source_close(cap->packets);
 	free(cap->delivered);
 	free(cap->devs);
@@ -304,6 +417,10 @@ int capture_run(const struct ecap_options *opts)
 	if (err)
 		goto out;
 	err = open_packets(&cap);
+	if (!err)
+		err = open_tls(&cap);
+	if (!err)
+		err = open_events(&cap);
 	if (err)
 		goto out;
 	err = open_output(&cap);

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * NSS key log lines from struct tls_secret, deduplicated with bounded memory.
+ *
+ * A secret is identified by its whole line (label, client random, secret), so
+ * the line's SHA-256 stands for it: 32 bytes per remembered secret instead of
+ * the ~150 of the fields, and collisions are out of reach. The digests live
+ * in a FIFO ring; a GHashTable over the ring slots answers "seen?".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "secrets.h"
+
+#define DIGEST_SIZE 32 /* SHA-256 */
+
+struct digest {
+	uint8_t b[DIGEST_SIZE];
+};
+
+struct secrets {
+	int keylog_fd; /* -1 for none */
+	GHashTable *seen; /* struct digest * (into ring) -> itself */
+	struct digest *ring; /* SECRETS_REMEMBERED slots, oldest at head once full */
+	size_t head;
+	size_t count;
+	struct secrets_stats stats;
+};
+
+static guint digest_hash(gconstpointer p)
+{
+	const struct digest *d = p;
+	guint h;
+
+	/* A SHA-256 is uniform already: any four of its bytes make a good hash. */
+	memcpy(&h, d->b, sizeof(h));
+	return h;
+}
+
+static gboolean digest_equal(gconstpointer a, gconstpointer b)
+{
+	return !memcmp(a, b, DIGEST_SIZE);
+}
+
+int secrets_open(struct secrets **out, const char *keylog_path)
+{
+	struct secrets *s;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->keylog_fd = -1;
+	/* calloc: pages of the ring are only touched as secrets arrive. */
+	s->ring = calloc(SECRETS_REMEMBERED, sizeof(*s->ring));
+	if (!s->ring) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->seen = g_hash_table_new(digest_hash, digest_equal);
+
+	if (keylog_path) {
+		s->keylog_fd = open(keylog_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (s->keylog_fd < 0) {
+			int err = -errno;
+
+			secrets_close(s);
+			return err;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+void secrets_close(struct secrets *s)
+{
+	if (!s)
+		return;
+	if (s->keylog_fd >= 0)
+		close(s->keylog_fd);
+	if (s->seen)
+		g_hash_table_destroy(s->seen);
+	free(s->ring);
+	free(s);
+}
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i])
+			return false;
+	}
+	return true;
+}
+
+/* NSS key log labels are upper-case words: anything else is a bad read. */
+static bool label_valid(const char *label)
+{
+	size_t len = strnlen(label, TLS_MAX_LABEL_SIZE);
+
+	if (len == 0 || len == TLS_MAX_LABEL_SIZE)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = label[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static bool secret_valid(const struct tls_secret *sec)
+{
+	if (!label_valid(sec->label))
+		return false;
+	if (sec->secret_len == 0 || sec->secret_len > TLS_MAX_SECRET_SIZE)
+		return false;
+	/*
+	 * An all-zero value is what a uprobe reads from a buffer not yet filled
+	 * in; written out, it would make Wireshark fail on that session silently.
+	 */
+	return !all_zero(sec->secret, sec->secret_len) &&
+	       !all_zero(sec->client_random, TLS_RANDOM_SIZE);
+}
+
+static char *put_hex(char *p, const uint8_t *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		*p++ = digits[data[i] >> 4];
+		*p++ = digits[data[i] & 0xf];
+	}
+	return p;
+}
+
+/* Returns the line's length (without the NUL), or -ENOSPC. */
+static int format_line(const struct tls_secret *sec, char *line, size_t size)
+{
+	size_t label_len = strlen(sec->label);
+	size_t len = label_len + 1 + 2 * TLS_RANDOM_SIZE + 1 + 2 * sec->secret_len + 1;
+	char *p = line;
+
+	if (size < len + 1)
+		return -ENOSPC;
+	memcpy(p, sec->label, label_len);
+	p += label_len;
+	*p++ = ' ';
+	p = put_hex(p, sec->client_random, TLS_RANDOM_SIZE);
+	*p++ = ' ';
+	p = put_hex(p, sec->secret, sec->secret_len);
+	*p++ = '\n';
+	*p = '\0';
+	return (int)len;
+}
+
+static void line_digest(const char *line, size_t len, struct digest *d)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	gsize dlen = sizeof(d->b);
+
+	g_checksum_update(sum, (const guchar *)line, len);
+	g_checksum_get_digest(sum, d->b, &dlen);
+	g_checksum_free(sum);
+}
+
+/* Remembers @d, forgetting the oldest digest when the ring is full. */
+static void remember(struct secrets *s, const struct digest *d)
+{
+	struct digest *slot = &s->ring[s->head];
+
+	if (s->count == SECRETS_REMEMBERED)
+		g_hash_table_remove(s->seen, slot);
+	else
+		s->count++;
+	*slot = *d;
+	g_hash_table_add(s->seen, slot);
+	s->head = (s->head + 1) % SECRETS_REMEMBERED;
+}
+
+/*
+ * One write(2) per line: with O_APPEND a regular file takes it whole, so a
+ * reader tailing the file never sees half a line.
+ */
+static void keylog_write(struct secrets *s, const char *line, size_t len)
+{
+	ssize_t n;
+
+	if (s->keylog_fd < 0)
+		return;
+	do {
+		n = write(s->keylog_fd, line, len);
+	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return;
+	s->stats.keylog_errors++;
+	if (!s->stats.keylog_errno)
+		s->stats.keylog_errno = n < 0 ? errno : ENOSPC;
+}
+
+int secrets_add(struct secrets *s, const struct tls_secret *sec, char *line, size_t size)
+{
+	struct digest d;
+	int len;
+
+	if (size)
+		line[0] = '\0';
+	if (!secret_valid(sec)) {
+		s->stats.invalid++;
+		return -EINVAL;
+	}
+	len = format_line(sec, line, size);
+	if (len < 0)
+		return len;
+
+	line_digest(line, len, &d);
+	if (g_hash_table_contains(s->seen, &d)) {
+		s->stats.repeated++;
+		return 0;
+	}
+	remember(s, &d);
+	s->stats.added++;
+	keylog_write(s, line, len);
+	return 1;
+}
+
+void secrets_get_stats(const struct secrets *s, struct secrets_stats *st)
+{
+	*st = s->stats;
+}
