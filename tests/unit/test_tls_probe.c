@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Layout discovery (loader/tls_probe.c) against real libraries: the system
+ * libssl, a copy of it in another directory (the same answers), and files
+ * that are not libssl (a clear refusal, never an answer).
+ *
+ * Where ssl_log_secret() really is, is checked against the machine code:
+ * OpenSSL 3.0's version loads the client random's address (ssl + offset)
+ * into the third argument register before it jumps to nss_keylog_int(), so
+ * `lea offset(%rax|%rdi),%rdx` must be among its first instructions.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "tls_probe.h"
+
+#define SYSTEM_SSL    "/usr/lib/x86_64-linux-gnu/libssl.so.3"
+#define SYSTEM_CRYPTO "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			passed++;                                                                  \
+		} else {                                                                           \
+			failed++;                                                                  \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
+	} while (0)
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	size_t n;
+	int ret = -1;
+
+	if (in && out) {
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, n, out);
+		ret = ferror(in) || ferror(out) ? -1 : 0;
+	}
+	if (in)
+		fclose(in);
+	if (out && fclose(out))
+		ret = -1;
+	return ret;
+}
+
+/* Does the code at @offset of @path start by computing ssl + @cr_offset into %rdx? */
+static int loads_client_random(const char *path, uint64_t offset, uint32_t cr_offset)
+{
+	unsigned char code[32];
+	FILE *f = fopen(path, "rb");
+	int found = 0;
+
+	if (!f || fseek(f, (long)offset, SEEK_SET) || fread(code, 1, sizeof(code), f) != sizeof(code)) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	/* lea disp32(%rax or %rdi), %rdx: 48 8d 90/97 disp32 */
+	for (size_t i = 0; i + 7 <= sizeof(code); i++) {
+		uint32_t disp;
+
+		memcpy(&disp, code + i + 3, 4);
+		if (code[i] == 0x48 && code[i + 1] == 0x8d && (code[i + 2] == 0x90 || code[i + 2] == 0x97) &&
+		    disp == cr_offset)
+			found = 1;
+	}
+	return found;
+}
+
+static void expect_refusal(const char *what, const char *path)
+{
+	struct tls_layout layout;
+	char err[256] = "";
+
+	CHECK(tls_probe(path, NULL, &layout, err, sizeof(err)) == -1, "%s: probe succeeded", what);
+	CHECK(err[0], "%s: no reason given", what);
+	printf("%s refused: %s\n", what, err);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("ECAP_TEST_TMP") ? getenv("ECAP_TEST_TMP") : "/tmp";
+	char dir[4096], ssl_copy[4200], crypto_copy[4200], junk[4200];
+	struct tls_layout sys, copy;
+	char err[256];
+	FILE *f;
+
+	CHECK(tls_probe(SYSTEM_SSL, SYSTEM_CRYPTO, &sys, err, sizeof(err)) == 0, "system: %s", err);
+	printf("system libssl: %s, ssl_log_secret at 0x%llx, client random at +%u\n", sys.version,
+	       (unsigned long long)sys.log_secret_offset, sys.client_random_offset);
+	CHECK(!strncmp(sys.version, "OpenSSL 3.", 10), "version '%s'", sys.version);
+	CHECK(sys.log_secret_offset > 0, "no function offset");
+	CHECK(sys.client_random_offset > 0 && sys.client_random_offset < 16384,
+	      "client random offset %u", sys.client_random_offset);
+	CHECK(loads_client_random(SYSTEM_SSL, sys.log_secret_offset, sys.client_random_offset),
+	      "the code at 0x%llx does not load ssl+%u", (unsigned long long)sys.log_secret_offset,
+	      sys.client_random_offset);
+
+	/* A private copy elsewhere, probed with its own libcrypto: the same answers. */
+	snprintf(dir, sizeof(dir), "%s/tls_probe", tmp);
+	mkdir(tmp, 0755);
+	mkdir(dir, 0755);
+	snprintf(ssl_copy, sizeof(ssl_copy), "%s/libssl.so.3", dir);
+	snprintf(crypto_copy, sizeof(crypto_copy), "%s/libcrypto.so.3", dir);
+	CHECK(!copy_file(SYSTEM_SSL, ssl_copy) && !copy_file(SYSTEM_CRYPTO, crypto_copy),
+	      "copying the libraries to %s", dir);
+	CHECK(tls_probe(ssl_copy, crypto_copy, &copy, err, sizeof(err)) == 0, "copy: %s", err);
+	CHECK(copy.log_secret_offset == sys.log_secret_offset, "copy: function at 0x%llx",
+	      (unsigned long long)copy.log_secret_offset);
+	CHECK(copy.client_random_offset == sys.client_random_offset, "copy: random at %u",
+	      copy.client_random_offset);
+	CHECK(!strcmp(copy.version, sys.version), "copy: version %s", copy.version);
+
+	/* Not libssl: refused with a reason, never a layout. */
+	expect_refusal("libcrypto", SYSTEM_CRYPTO);
+	expect_refusal("a missing file", "/nonexistent/libssl.so.3");
+	snprintf(junk, sizeof(junk), "%s/not-elf.so", dir);
+	f = fopen(junk, "w");
+	if (f) {
+		fputs("this is not an ELF file\n", f);
+		fclose(f);
+	}
+	expect_refusal("a text file", junk);
+
+	printf("tls_probe: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
