@@ -185,6 +185,9 @@ static void write_ready_packets(struct capture *cap, bool all)
 	uint64_t now = clock_ns(CLOCK_REALTIME);
 	const struct packet *pkt;
 
+	/* Waits that ran out end here even when no packet of theirs is at the head. */
+	if (cap->gate)
+		tls_gate_expire(cap->gate, now);
 	while (!cap->write_err && !count_reached(cap) &&
 	       (pkt = packet_source_peek(cap->packets, all))) {
 		if (!all && cap->gate &&

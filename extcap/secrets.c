@@ -25,8 +25,8 @@ struct digest {
 };
 
 struct secrets {
-	int keylog_fd; /* -1 for none */
-	GHashTable *seen; /* struct digest * (into ring) -> itself */
+	int keylog_fd;	     /* -1 for none */
+	GHashTable *seen;    /* struct digest * (into ring) -> itself */
 	struct digest *ring; /* SECRETS_REMEMBERED slots, oldest at head once full */
 	size_t head;
 	size_t count;

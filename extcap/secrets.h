@@ -25,14 +25,15 @@
 #define SECRETS_REMEMBERED 65536
 
 /* The longest line secrets_add() makes, its newline and NUL included. */
-#define SECRETS_LINE_MAX (TLS_MAX_LABEL_SIZE + 1 + 2 * TLS_RANDOM_SIZE + 1 + 2 * TLS_MAX_SECRET_SIZE + 2)
+#define SECRETS_LINE_MAX                                                                           \
+	(TLS_MAX_LABEL_SIZE + 1 + 2 * TLS_RANDOM_SIZE + 1 + 2 * TLS_MAX_SECRET_SIZE + 2)
 
 struct secrets;
 
 struct secrets_stats {
-	uint64_t added;	    /* new secrets, each written once */
-	uint64_t repeated;  /* dropped as already seen */
-	uint64_t invalid;   /* rejected: bad label, empty or over-long secret, ... */
+	uint64_t added;		/* new secrets, each written once */
+	uint64_t repeated;	/* dropped as already seen */
+	uint64_t invalid;	/* rejected: bad label, empty or over-long secret, ... */
 	uint64_t keylog_errors; /* lines the key log file did not take */
 	int keylog_errno;	/* the first such error (positive errno), 0 for none */
 };

@@ -18,7 +18,8 @@
  * randoms), so their hash is seeded per process: crafted collisions cannot
  * turn lookups linear.
  */
-#include <errno.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,37 +30,25 @@
 #define LINKTYPE_ETHERNET 1
 #define LINKTYPE_RAW	  101
 
-#define ETH_HLEN       14
-#define VLAN_HLEN      4
-#define MAX_VLAN_TAGS  2 /* 802.1ad outer + 802.1Q inner */
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88a8
-#define ETHERTYPE_QINQ_OLD 0x9100
+#define VLAN_HLEN     4
+#define MAX_VLAN_TAGS 2 /* 802.1ad outer + 802.1Q inner */
 
-#define IPV4_HLEN     20
-#define IPV4_OFFMASK  0x1fff
-#define IPV6_HLEN     40
+#define IPV4_HLEN	  20
+#define IPV4_OFFMASK	  0x1fff
+#define IPV6_HLEN	  40
 #define IPV6_FRAG_OFFMASK 0xfff8
-#define MAX_IPV6_EXT  8 /* more extension headers than this is not a real packet */
-#define IPPROTO_HOPOPTS_ 0
-#define IPPROTO_TCP_	 6
-#define IPPROTO_ROUTING_ 43
-#define IPPROTO_FRAG_	 44
-#define IPPROTO_AH_	 51
-#define IPPROTO_DSTOPTS_ 60
+#define MAX_IPV6_EXT	  8 /* more extension headers than this is not a real packet */
 
 #define TCP_HLEN 20
 
-#define TLS_CT_HANDSHAKE      0x16
-#define TLS_HS_CLIENT_HELLO   1
-#define TLS_RECORD_HLEN	      5
-#define TLS_HS_HLEN	      4
-#define TLS_RANDOM_OFF	      (TLS_RECORD_HLEN + TLS_HS_HLEN + 2)
-#define TLS_MAX_PLAINTEXT     16384
+#define TLS_CT_HANDSHAKE    0x16
+#define TLS_HS_CLIENT_HELLO 1
+#define TLS_RECORD_HLEN	    5
+#define TLS_HS_HLEN	    4
+#define TLS_RANDOM_OFF	    (TLS_RECORD_HLEN + TLS_HS_HLEN + 2)
+#define TLS_MAX_PLAINTEXT   16384
 /* legacy_version, random, session id length: what every ClientHello has. */
-#define TLS_CLIENT_HELLO_MIN  (2 + TLS_RANDOM_SIZE + 1)
+#define TLS_CLIENT_HELLO_MIN (2 + TLS_RANDOM_SIZE + 1)
 
 /* Labels that finish a connection's secrets. */
 #define LBL_CLIENT_RANDOM 1u /* TLS 1.2 */
@@ -74,7 +63,7 @@ struct flow {
 	uint8_t random[TLS_RANDOM_SIZE];
 	uint32_t labels;
 	uint64_t deadline_ns;
-	uint64_t seq; /* orders equal deadlines */
+	uint64_t seq;		/* orders equal deadlines */
 	struct flow *next_same; /* the next flow waiting on the same random */
 };
 
@@ -136,7 +125,7 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 
 static bool is_vlan(uint16_t type)
 {
-	return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD;
+	return type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ1;
 }
 
 /* Finds the network header: its offset and ethertype. */
@@ -150,7 +139,7 @@ static int parse_l2(const uint8_t *data, uint32_t cap_len, uint16_t linktype, ui
 		if (cap_len < 1)
 			return -1;
 		*l3_off = 0;
-		*proto = (data[0] >> 4) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+		*proto = (data[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
 		return 0;
 	}
 	if (linktype != LINKTYPE_ETHERNET || cap_len < ETH_HLEN)
@@ -182,7 +171,7 @@ static int parse_ipv4(const uint8_t *data, uint32_t cap_len, uint32_t off, struc
 	/* A non-first fragment has no TCP header, so no ports to match: it passes. */
 	if (get_be16(ip + 6) & IPV4_OFFMASK)
 		return -1;
-	if (ip[9] != IPPROTO_TCP_)
+	if (ip[9] != IPPROTO_TCP)
 		return -1;
 	l3->family = 4;
 	memcpy(l3->saddr, ip + 12, 4);
@@ -196,16 +185,16 @@ static int parse_ipv4(const uint8_t *data, uint32_t cap_len, uint32_t off, struc
 static uint32_t ipv6_ext_len(uint8_t nh, const uint8_t *p, uint32_t avail)
 {
 	switch (nh) {
-	case IPPROTO_HOPOPTS_:
-	case IPPROTO_ROUTING_:
-	case IPPROTO_DSTOPTS_:
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
 		return avail < 2 ? 0 : (p[1] + 1u) * 8;
-	case IPPROTO_FRAG_:
+	case IPPROTO_FRAGMENT:
 		/* A non-first fragment has no TCP header. */
 		if (avail < 8 || (get_be16(p + 2) & IPV6_FRAG_OFFMASK))
 			return 0;
 		return 8;
-	case IPPROTO_AH_:
+	case IPPROTO_AH:
 		return avail < 2 ? 0 : (p[1] + 2u) * 4;
 	default:
 		return 0; /* ESP, no next header, or a protocol other than TCP */
@@ -228,7 +217,7 @@ static int parse_ipv6(const uint8_t *data, uint32_t cap_len, uint32_t off, struc
 	for (int i = 0; i <= MAX_IPV6_EXT; i++) {
 		uint32_t len;
 
-		if (nh == IPPROTO_TCP_) {
+		if (nh == IPPROTO_TCP) {
 			l3->family = 6;
 			memcpy(l3->saddr, ip + 8, 16);
 			memcpy(l3->daddr, ip + 24, 16);
@@ -246,8 +235,8 @@ static int parse_ipv6(const uint8_t *data, uint32_t cap_len, uint32_t off, struc
 }
 
 /* Ports and payload offset; a header cut short by the snap length leaves no payload. */
-static int parse_l4(const uint8_t *data, const struct l3_info *l3, uint16_t *sport,
-		    uint16_t *dport, uint32_t *payload_off)
+static int parse_l4(const uint8_t *data, const struct l3_info *l3, uint16_t *sport, uint16_t *dport,
+		    uint32_t *payload_off)
 {
 	const uint8_t *tcp = data + l3->l4_off;
 	uint32_t avail = l3->l4_end - l3->l4_off;
@@ -322,17 +311,17 @@ int tls_gate_parse(const uint8_t *data, uint32_t cap_len, uint16_t linktype,
 	memset(pkt, 0, sizeof(*pkt));
 	if (parse_l2(data, cap_len, linktype, &l3_off, &proto))
 		return -1;
-	if (proto == ETHERTYPE_IPV4)
+	if (proto == ETH_P_IP)
 		err = parse_ipv4(data, cap_len, l3_off, &l3);
-	else if (proto == ETHERTYPE_IPV6)
+	else if (proto == ETH_P_IPV6)
 		err = parse_ipv6(data, cap_len, l3_off, &l3);
 	else
 		err = -1;
 	if (err || parse_l4(data, &l3, &sport, &dport, &payload_off))
 		return -1;
 	make_key(&l3, sport, dport, &pkt->key);
-	pkt->client_hello = parse_client_hello(data + payload_off, l3.l4_end - payload_off,
-					       pkt->client_random);
+	pkt->client_hello =
+	    parse_client_hello(data + payload_off, l3.l4_end - payload_off, pkt->client_random);
 	return 0;
 }
 
@@ -632,19 +621,23 @@ static void note_held(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
 		if (held_same(&g->held[i], data, cap_len, ts_ns))
 			return;
 	}
-	g->held[g->held_next] = (struct held_pkt){ .data = data, .ts_ns = ts_ns, .cap_len = cap_len };
+	g->held[g->held_next] = (struct held_pkt){.data = data, .ts_ns = ts_ns, .cap_len = cap_len};
 	g->held_next = (g->held_next + 1) % HELD_SLOTS;
 	g->stats.packets_held++;
 }
 
 /* A packet that passes leaves the held set, so a new packet in its buffer counts anew. */
-static void note_passed(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
-			uint64_t ts_ns)
+static void note_passed(struct tls_gate *g, const uint8_t *data, uint32_t cap_len, uint64_t ts_ns)
 {
 	for (size_t i = 0; i < HELD_SLOTS; i++) {
 		if (held_same(&g->held[i], data, cap_len, ts_ns))
-			g->held[i] = (struct held_pkt){ 0 };
+			g->held[i] = (struct held_pkt){0};
 	}
+}
+
+static bool is_waiting(const struct tls_gate *g, const struct tls_flow_key *key)
+{
+	return g_hash_table_size(g->flows) && g_hash_table_contains(g->flows, key);
 }
 
 enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
@@ -654,10 +647,10 @@ enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32
 
 	tls_gate_expire(g, now_ns);
 	if (!tls_gate_parse(data, cap_len, linktype, &pkt)) {
-		if (pkt.client_hello)
+		if (pkt.client_hello) {
 			on_client_hello(g, &pkt, ts_ns, now_ns);
-		else if (g_hash_table_contains(g->flows, &pkt.key)) {
-			/* Still waiting: expiry above dropped it otherwise. */
+		} else if (is_waiting(g, &pkt.key)) {
+			/* Not complete and not past its deadline, or it would be gone by now. */
 			note_held(g, data, cap_len, ts_ns);
 			return GATE_HOLD;
 		}

@@ -122,6 +122,7 @@ static void on_keylog(const void *ssl, const char *line)
 	if (n_logged >= MAX_LINES)
 		return;
 	l = &logged[n_logged++];
+	memset(l, 0, sizeof(*l));
 	snprintf(l->line, sizeof(l->line), "%s", line);
 	/* frames[0] is this callback; its callers' return addresses follow. */
 	n = backtrace(frames, MAX_FRAMES + 1);
@@ -385,7 +386,8 @@ static uintptr_t find_log_secret(int first, void *ssl, const uint8_t *random)
 		found = candidates[i];
 	}
 	if (!found)
-		probe_fail("no function on its key-log path behaves as ssl_log_secret");
+		probe_fail("none of the %d functions on its key-log path behaves as ssl_log_secret",
+			   n);
 	return found;
 }
 
@@ -462,8 +464,8 @@ static int run_probe(void *ssl_lib, void *crypto_lib)
 
 /*
  * Whatever a library's constructors do, they do it as nobody, in an empty
- * network namespace, for a few seconds of CPU at most. The files are opened
- * first, while we may.
+ * network namespace, for a few seconds of CPU at most. The files were opened
+ * by our caller, while it could.
  */
 static int drop_privileges(void)
 {
@@ -494,16 +496,11 @@ static void *load(int fd, int flags)
 }
 
 /* The child: load the library, probe it, report on @out. */
-static void probe_child(int out, const char *ssl_path, const char *crypto_path)
+static void probe_child(int out, int ssl_fd, int crypto_fd)
 {
-	int ssl_fd = open(ssl_path, O_RDONLY | O_CLOEXEC);
-	int crypto_fd = crypto_path ? open(crypto_path, O_RDONLY | O_CLOEXEC) : -1;
 	void *ssl_lib = NULL, *crypto_lib = NULL;
 
-	if (ssl_fd < 0 || (crypto_path && crypto_fd < 0))
-		probe_fail("cannot open %s: %s", ssl_fd < 0 ? ssl_path : crypto_path,
-			   strerror(errno));
-	else if (!drop_privileges()) {
+	if (!drop_privileges()) {
 		/* libcrypto first, by path, so that libssl's DT_NEEDED finds this one. */
 		if (crypto_fd >= 0)
 			crypto_lib = load(crypto_fd, RTLD_GLOBAL);
@@ -534,8 +531,7 @@ static int read_result(int fd, pid_t child, struct result *res)
 	return res->ok ? 0 : -1;
 }
 
-int tls_probe(const char *ssl_path, const char *crypto_path, struct tls_layout *layout,
-	      char *err, size_t errlen)
+int tls_probe(int ssl_fd, int crypto_fd, struct tls_layout *layout, char *err, size_t errlen)
 {
 	struct result res = { 0 };
 	int fds[2];
@@ -554,7 +550,7 @@ int tls_probe(const char *ssl_path, const char *crypto_path, struct tls_layout *
 	}
 	if (child == 0) {
 		close(fds[0]);
-		probe_child(fds[1], ssl_path, crypto_path);
+		probe_child(fds[1], ssl_fd, crypto_fd);
 	}
 	close(fds[1]);
 	if (read_result(fds[0], child, &res)) {

@@ -30,12 +30,12 @@ struct tls_layout {
 };
 
 /*
- * Establishes @layout for the libssl at @ssl_path, loaded with the libcrypto
- * at @crypto_path (NULL: the one the dynamic loader finds). The library runs
- * only in a child process without privileges or network. Returns 0, or -1
- * with the reason in @err.
+ * Establishes @layout for the libssl open at @ssl_fd, loaded with the
+ * libcrypto open at @crypto_fd (-1: the one the dynamic loader finds). Open
+ * files, not paths: the process that mapped them may be gone already. The
+ * library runs only in a child process without privileges or network.
+ * Returns 0, or -1 with the reason in @err.
  */
-int tls_probe(const char *ssl_path, const char *crypto_path, struct tls_layout *layout,
-	      char *err, size_t errlen);
+int tls_probe(int ssl_fd, int crypto_fd, struct tls_layout *layout, char *err, size_t errlen);
 
 #endif

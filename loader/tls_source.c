@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <glib.h>
+#include "build_id.h"
 #include "clock.h"
 #include "log.h"
 #include "tls.h"
@@ -29,6 +31,7 @@ struct tls_source {
 	struct tls_bpf *skel;
 	struct ring_buffer *ring;
 	GHashTable *seen_files; /* struct lib_file -> nothing: probed, hooked, or skipped */
+	GHashTable *layouts;	/* build ID -> struct tls_layout: copies are not probed again */
 	GPtrArray *links;	/* struct bpf_link */
 	GHashTable *pending;	/* pids that mapped libraries since the last scan */
 	uint32_t n_libs;
@@ -54,13 +57,13 @@ static gboolean lib_file_equal(gconstpointer a, gconstpointer b)
 	return !memcmp(a, b, sizeof(struct lib_file));
 }
 
-/* The first time we meet this file (by inode), true. */
-static bool first_meeting(struct tls_source *src, const char *path)
+/* The first time we meet the file open at @fd (by inode), true. */
+static bool first_meeting(struct tls_source *src, int fd)
 {
 	struct lib_file *f;
 	struct stat st;
 
-	if (stat(path, &st))
+	if (fstat(fd, &st))
 		return false;
 	f = g_new0(struct lib_file, 1);
 	f->dev = st.st_dev;
@@ -73,12 +76,15 @@ static bool first_meeting(struct tls_source *src, const char *path)
 	return true;
 }
 
-static int attach(struct tls_source *src, struct bpf_program *prog, const char *path,
-		  size_t offset, const char *func, uint64_t cookie)
+/* Through /proc/self/fd: the file stays the one we met, whatever happens to its path. */
+static int attach(struct tls_source *src, struct bpf_program *prog, int fd, size_t offset,
+		  const char *func, uint64_t cookie)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func, .bpf_cookie = cookie);
 	struct bpf_link *link;
+	char path[64];
 
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
 	if (!link)
 		return -errno;
@@ -86,11 +92,31 @@ static int attach(struct tls_source *src, struct bpf_program *prog, const char *
 	return 0;
 }
 
+/* The layout of @ssl_fd's build: probed once, then known for every copy. */
+static int find_layout(struct tls_source *src, int ssl_fd, int crypto_fd,
+		       struct tls_layout *layout, char *err, size_t errlen)
+{
+	char id[2 * BUILD_ID_MAX + 1];
+	struct tls_layout *known;
+
+	if (build_id_hex(ssl_fd, id))
+		return tls_probe(ssl_fd, crypto_fd, layout, err, errlen);
+	known = g_hash_table_lookup(src->layouts, id);
+	if (known) {
+		*layout = *known;
+		return 0;
+	}
+	if (tls_probe(ssl_fd, crypto_fd, layout, err, errlen))
+		return -1;
+	g_hash_table_insert(src->layouts, g_strdup(id), g_memdup2(layout, sizeof(*layout)));
+	return 0;
+}
+
 /*
- * Probes @ssl_path (with @crypto_path, its process's libcrypto) and hooks its
- * ssl_log_secret(). Returns 0, or -1 after saying why the library is skipped.
+ * Locates the secrets of the libssl open at @ssl_fd (@path names it) and hooks
+ * its ssl_log_secret(). Returns 0, or -1 after saying why the library is skipped.
  */
-static int hook_libssl(struct tls_source *src, const char *ssl_path, const char *crypto_path)
+static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int crypto_fd)
 {
 	struct tls_lib_cfg cfg;
 	struct tls_layout layout;
@@ -99,36 +125,36 @@ static int hook_libssl(struct tls_source *src, const char *ssl_path, const char 
 	int ret;
 
 	if (lib >= MAX_TLS_LIBS) {
-		log_warn("skipping %s: more than %d libssl files", ssl_path, MAX_TLS_LIBS);
+		log_warn("skipping %s: more than %d libssl files", path, MAX_TLS_LIBS);
 		return -1;
 	}
-	if (tls_probe(ssl_path, crypto_path, &layout, err, sizeof(err))) {
-		log_warn("skipping %s: its secrets cannot be located: %s", ssl_path, err);
+	if (find_layout(src, ssl_fd, crypto_fd, &layout, err, sizeof(err))) {
+		log_warn("skipping %s: its secrets cannot be located: %s", path, err);
 		return -1;
 	}
 	cfg.client_random_offset = layout.client_random_offset;
 	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.tls_libs), &lib, &cfg, BPF_ANY)) {
-		log_warn("skipping %s: %s", ssl_path, strerror(errno));
+		log_warn("skipping %s: %s", path, strerror(errno));
 		return -1;
 	}
-	ret = attach(src, src->skel->progs.ecap_log_secret, ssl_path, layout.log_secret_offset,
+	ret = attach(src, src->skel->progs.ecap_log_secret, ssl_fd, layout.log_secret_offset,
 		     NULL, lib);
 	if (ret) {
-		log_warn("skipping %s (%s): cannot attach a uprobe: %s", ssl_path, layout.version,
+		log_warn("skipping %s (%s): cannot attach a uprobe: %s", path, layout.version,
 			 strerror(-ret));
 		return -1;
 	}
 	src->n_libs++;
 	log_debug("taking secrets from %s (%s; ssl_log_secret at file offset 0x%llx, client "
-		  "random at +%u)", ssl_path, layout.version,
+		  "random at +%u)", path, layout.version,
 		  (unsigned long long)layout.log_secret_offset, layout.client_random_offset);
 	return 0;
 }
 
 /* The dynamic loader tells us, through _dl_debug_state(), when a process maps libraries. */
-static void hook_dynamic_loader(struct tls_source *src, const char *path)
+static void hook_dynamic_loader(struct tls_source *src, const char *path, int fd)
 {
-	int err = attach(src, src->skel->progs.ecap_dl_debug_state, path, 0, "_dl_debug_state", 0);
+	int err = attach(src, src->skel->progs.ecap_dl_debug_state, fd, 0, "_dl_debug_state", 0);
 
 	if (err)
 		log_debug("no library-load events from %s: %s", path, strerror(-err));
@@ -189,21 +215,37 @@ static int read_mappings(int pid, struct mapped *m)
 	return 0;
 }
 
+static int open_file(const char *path)
+{
+	return path && path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+}
+
 /* Hooks what @pid maps that we have not met before. */
 static void scan_process(struct tls_source *src, int pid)
 {
 	struct mapped m = { .libssl = g_ptr_array_new_with_free_func(g_free) };
+	int fd, crypto_fd;
 
-	if (!read_mappings(pid, &m)) {
-		if (m.loader[0] && first_meeting(src, m.loader))
-			hook_dynamic_loader(src, m.loader);
-		for (guint i = 0; i < m.libssl->len; i++) {
-			const char *ssl = g_ptr_array_index(m.libssl, i);
+	if (read_mappings(pid, &m))
+		goto out;
+	fd = open_file(m.loader);
+	if (fd >= 0 && first_meeting(src, fd))
+		hook_dynamic_loader(src, m.loader, fd);
+	if (fd >= 0)
+		close(fd);
+	crypto_fd = open_file(m.crypto);
+	for (guint i = 0; i < m.libssl->len; i++) {
+		const char *ssl = g_ptr_array_index(m.libssl, i);
 
-			if (first_meeting(src, ssl))
-				hook_libssl(src, ssl, m.crypto[0] ? m.crypto : NULL);
-		}
+		fd = open_file(ssl);
+		if (fd >= 0 && first_meeting(src, fd))
+			hook_libssl(src, ssl, fd, crypto_fd);
+		if (fd >= 0)
+			close(fd);
 	}
+	if (crypto_fd >= 0)
+		close(crypto_fd);
+out:
 	g_ptr_array_free(m.libssl, TRUE);
 }
 
@@ -291,15 +333,22 @@ static int hook_explicit(struct tls_source *src, char **paths)
 	char crypto[PATH_MAX];
 
 	for (; paths && *paths; paths++) {
-		if (access(*paths, R_OK)) {
+		int fd = open_file(*paths), crypto_fd, err = 0;
+
+		if (fd < 0) {
 			log_error("cannot read --tls-lib '%s': %s", *paths, strerror(errno));
 			return -errno;
 		}
-		if (first_meeting(src, *paths) &&
-		    hook_libssl(src, *paths, sibling_libcrypto(*paths, crypto, sizeof(crypto)))) {
+		crypto_fd = open_file(sibling_libcrypto(*paths, crypto, sizeof(crypto)));
+		if (first_meeting(src, fd) && hook_libssl(src, *paths, fd, crypto_fd)) {
 			log_error("--tls-lib '%s' is not a libssl whose secrets can be taken", *paths);
-			return -EINVAL;
+			err = -EINVAL;
 		}
+		close(fd);
+		if (crypto_fd >= 0)
+			close(crypto_fd);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -312,6 +361,7 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 	*out = NULL;
 	src->mono_to_real = clock_mono_to_real();
 	src->seen_files = g_hash_table_new_full(lib_file_hash, lib_file_equal, g_free, NULL);
+	src->layouts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
 	src->pending = g_hash_table_new(NULL, NULL);
 
@@ -347,6 +397,7 @@ void tls_source_close(struct tls_source *src)
 	ring_buffer__free(src->ring);
 	tls_bpf__destroy(src->skel);
 	g_hash_table_destroy(src->seen_files);
+	g_hash_table_destroy(src->layouts);
 	g_hash_table_destroy(src->pending);
 	g_free(src);
 }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include "tls_probe.h"
 
 #define SYSTEM_SSL    "/usr/lib/x86_64-linux-gnu/libssl.so.3"
@@ -77,12 +79,30 @@ static int loads_client_random(const char *path, uint64_t offset, uint32_t cr_of
 	return found;
 }
 
+static int probe(const char *ssl, const char *crypto, struct tls_layout *layout, char *err,
+		 size_t errlen)
+{
+	int ssl_fd = open(ssl, O_RDONLY | O_CLOEXEC);
+	int crypto_fd = crypto ? open(crypto, O_RDONLY | O_CLOEXEC) : -1;
+	int ret;
+
+	if (ssl_fd < 0) {
+		snprintf(err, errlen, "cannot open %s", ssl);
+		return -1;
+	}
+	ret = tls_probe(ssl_fd, crypto_fd, layout, err, errlen);
+	close(ssl_fd);
+	if (crypto_fd >= 0)
+		close(crypto_fd);
+	return ret;
+}
+
 static void expect_refusal(const char *what, const char *path)
 {
 	struct tls_layout layout;
 	char err[256] = "";
 
-	CHECK(tls_probe(path, NULL, &layout, err, sizeof(err)) == -1, "%s: probe succeeded", what);
+	CHECK(probe(path, NULL, &layout, err, sizeof(err)) == -1, "%s: probe succeeded", what);
 	CHECK(err[0], "%s: no reason given", what);
 	printf("%s refused: %s\n", what, err);
 }
@@ -95,7 +115,7 @@ int main(void)
 	char err[256];
 	FILE *f;
 
-	CHECK(tls_probe(SYSTEM_SSL, SYSTEM_CRYPTO, &sys, err, sizeof(err)) == 0, "system: %s", err);
+	CHECK(probe(SYSTEM_SSL, SYSTEM_CRYPTO, &sys, err, sizeof(err)) == 0, "system: %s", err);
 	printf("system libssl: %s, ssl_log_secret at 0x%llx, client random at +%u\n", sys.version,
 	       (unsigned long long)sys.log_secret_offset, sys.client_random_offset);
 	CHECK(!strncmp(sys.version, "OpenSSL 3.", 10), "version '%s'", sys.version);
@@ -114,7 +134,7 @@ int main(void)
 	snprintf(crypto_copy, sizeof(crypto_copy), "%s/libcrypto.so.3", dir);
 	CHECK(!copy_file(SYSTEM_SSL, ssl_copy) && !copy_file(SYSTEM_CRYPTO, crypto_copy),
 	      "copying the libraries to %s", dir);
-	CHECK(tls_probe(ssl_copy, crypto_copy, &copy, err, sizeof(err)) == 0, "copy: %s", err);
+	CHECK(probe(ssl_copy, crypto_copy, &copy, err, sizeof(err)) == 0, "copy: %s", err);
 	CHECK(copy.log_secret_offset == sys.log_secret_offset, "copy: function at 0x%llx",
 	      (unsigned long long)copy.log_secret_offset);
 	CHECK(copy.client_random_offset == sys.client_random_offset, "copy: random at %u",
