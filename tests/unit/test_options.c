@@ -12,23 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
+#include "check.h"
 #include "options.h"
 
 #define MAX_SNAPLEN_VALUE 262144
 
-static int passed, failed;
-
-static void check(bool ok, int line, const char *what, const char *cmdline)
-{
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL line %d: %s  [ecap-tls %s]\n", line, what, cmdline);
-}
-
-#define CHECK(cond) check((cond), __LINE__, #cond, cmdline)
+/* A check about the command line in scope. */
+#define CHECK_ARGS(cond) CHECK((cond), "%s  [ecap-tls %s]", #cond, cmdline)
 
 /* Where the parse's stdout goes: /dev/null unless a test wants a terminal. */
 static int quiet_stdout = -1;
@@ -146,16 +136,16 @@ static void test_defaults(void)
 
 	if (!PARSE(""))
 		return;
-	CHECK(o.interfaces == NULL);
-	CHECK(str_is(o.output, "-"));
-	CHECK(o.filter == NULL);
-	CHECK(o.snaplen == MAX_SNAPLEN_VALUE);
-	CHECK(o.count == 0);
-	CHECK(o.duration == 0);
-	CHECK(o.buffer_kib == 8192);
-	CHECK(o.attach == ATTACH_AUTO);
-	CHECK(!o.verbose && !o.version && !o.capture);
-	CHECK(!options_is_query(&o));
+	CHECK_ARGS(o.interfaces == NULL);
+	CHECK_ARGS(str_is(o.output, "-"));
+	CHECK_ARGS(o.filter == NULL);
+	CHECK_ARGS(o.snaplen == MAX_SNAPLEN_VALUE);
+	CHECK_ARGS(o.count == 0);
+	CHECK_ARGS(o.duration == 0);
+	CHECK_ARGS(o.buffer_kib == 8192);
+	CHECK_ARGS(o.attach == ATTACH_AUTO);
+	CHECK_ARGS(!o.verbose && !o.version && !o.capture);
+	CHECK_ARGS(!options_is_query(&o));
 	options_free(&o);
 }
 
@@ -165,53 +155,53 @@ static void test_tcpdump_habits(void)
 	struct ecap_options o;
 
 	if (PARSE("-i lo -i eth0")) {
-		CHECK(ifaces_are(o.interfaces, "lo", "eth0", NULL));
+		CHECK_ARGS(ifaces_are(o.interfaces, "lo", "eth0", NULL));
 		options_free(&o);
 	}
 	if (PARSE("-i lo,eth0 --interface veth0 --interface=ecapg0,ecapg1")) {
-		CHECK(ifaces_are(o.interfaces, "lo", "eth0", "veth0", "ecapg0", "ecapg1", NULL));
+		CHECK_ARGS(ifaces_are(o.interfaces, "lo", "eth0", "veth0", "ecapg0", "ecapg1", NULL));
 		options_free(&o);
 	}
 	if (PARSE("-i lo,eth0 -i lo")) {
-		CHECK(ifaces_are(o.interfaces, "lo", "eth0", NULL));
+		CHECK_ARGS(ifaces_are(o.interfaces, "lo", "eth0", NULL));
 		options_free(&o);
 	}
 	if (PARSE("-i any")) {
-		CHECK(o.interfaces == NULL);
+		CHECK_ARGS(o.interfaces == NULL);
 		options_free(&o);
 	}
 	if (PARSE("-w out.pcapng -s 96 -c 10 --duration 30 -B 65536 --attach clsact -v")) {
-		CHECK(str_is(o.output, "out.pcapng"));
-		CHECK(o.snaplen == 96 && o.count == 10 && o.duration == 30);
-		CHECK(o.buffer_kib == 65536 && o.attach == ATTACH_CLSACT && o.verbose);
+		CHECK_ARGS(str_is(o.output, "out.pcapng"));
+		CHECK_ARGS(o.snaplen == 96 && o.count == 10 && o.duration == 30);
+		CHECK_ARGS(o.buffer_kib == 65536 && o.attach == ATTACH_CLSACT && o.verbose);
 		options_free(&o);
 	}
 	/* values glued to the option, as tcpdump users type them */
 	if (PARSE("-ilo -s0 -c5 -w- -B64")) {
-		CHECK(ifaces_are(o.interfaces, "lo", NULL));
-		CHECK(o.snaplen == MAX_SNAPLEN_VALUE && o.count == 5 && o.buffer_kib == 64);
-		CHECK(str_is(o.output, "-"));
+		CHECK_ARGS(ifaces_are(o.interfaces, "lo", NULL));
+		CHECK_ARGS(o.snaplen == MAX_SNAPLEN_VALUE && o.count == 5 && o.buffer_kib == 64);
+		CHECK_ARGS(str_is(o.output, "-"));
 		options_free(&o);
 	}
 	if (PARSE("-vs100 -w /dev/null")) {
-		CHECK(o.verbose && o.snaplen == 100);
+		CHECK_ARGS(o.verbose && o.snaplen == 100);
 		options_free(&o);
 	}
 	if (PARSE("-w - --attach=tcx")) {
-		CHECK(str_is(o.output, "-") && o.attach == ATTACH_TCX);
+		CHECK_ARGS(str_is(o.output, "-") && o.attach == ATTACH_TCX);
 		options_free(&o);
 	}
 	if (PARSE("-s 0")) {
-		CHECK(o.snaplen == MAX_SNAPLEN_VALUE);
+		CHECK_ARGS(o.snaplen == MAX_SNAPLEN_VALUE);
 		options_free(&o);
 	}
 	if (PARSE("-s 262144 -c 18446744073709551615 --duration 4294967295 -B 1048576")) {
-		CHECK(o.snaplen == MAX_SNAPLEN_VALUE && o.count == UINT64_MAX);
-		CHECK(o.duration == UINT32_MAX && o.buffer_kib == 1048576);
+		CHECK_ARGS(o.snaplen == MAX_SNAPLEN_VALUE && o.count == UINT64_MAX);
+		CHECK_ARGS(o.duration == UINT32_MAX && o.buffer_kib == 1048576);
 		options_free(&o);
 	}
 	if (PARSE("--version")) {
-		CHECK(o.version && options_is_query(&o) && !o.output);
+		CHECK_ARGS(o.version && options_is_query(&o) && !o.output);
 		options_free(&o);
 	}
 }
@@ -222,23 +212,23 @@ static void test_filters(void)
 	struct ecap_options o;
 
 	if (PARSE("-i lo tcp port 443")) {
-		CHECK(str_is(o.filter, "tcp port 443"));
+		CHECK_ARGS(str_is(o.filter, "tcp port 443"));
 		options_free(&o);
 	}
 	if (PARSE("tcp and not port 22 -c 3")) {
-		CHECK(str_is(o.filter, "tcp and not port 22") && o.count == 3);
+		CHECK_ARGS(str_is(o.filter, "tcp and not port 22") && o.count == 3);
 		options_free(&o);
 	}
 	if (PARSE("-f 'udp or icmp'")) {
-		CHECK(str_is(o.filter, "udp or icmp"));
+		CHECK_ARGS(str_is(o.filter, "udp or icmp"));
 		options_free(&o);
 	}
 	if (PARSE("-c 1 -- -1 and tcp")) {
-		CHECK(str_is(o.filter, "-1 and tcp") && o.count == 1);
+		CHECK_ARGS(str_is(o.filter, "-1 and tcp") && o.count == 1);
 		options_free(&o);
 	}
 	if (PARSE("-f ''")) {
-		CHECK(o.filter == NULL);
+		CHECK_ARGS(o.filter == NULL);
 		options_free(&o);
 	}
 	FAILS("-f tcp udp", "-f");
@@ -290,59 +280,59 @@ static void test_wireshark_calls(void)
 	struct ecap_options o;
 
 	if (PARSE("--extcap-interfaces --extcap-version=4.0")) {
-		CHECK(o.extcap_interfaces && str_is(o.extcap_version, "4.0"));
-		CHECK(options_is_query(&o) && !o.output);
+		CHECK_ARGS(o.extcap_interfaces && str_is(o.extcap_version, "4.0"));
+		CHECK_ARGS(options_is_query(&o) && !o.output);
 		options_free(&o);
 	}
 	if (PARSE("--extcap-interfaces")) { /* the fallback call without a version */
-		CHECK(o.extcap_interfaces && !o.extcap_version);
+		CHECK_ARGS(o.extcap_interfaces && !o.extcap_version);
 		options_free(&o);
 	}
 	if (PARSE("--extcap-dlts --extcap-interface ecap-tls")) {
-		CHECK(o.extcap_dlts && str_is(o.extcap_interface, "ecap-tls"));
-		CHECK(options_is_query(&o));
+		CHECK_ARGS(o.extcap_dlts && str_is(o.extcap_interface, "ecap-tls"));
+		CHECK_ARGS(options_is_query(&o));
 		options_free(&o);
 	}
 	if (PARSE("--extcap-config --extcap-interface ecap-tls")) {
-		CHECK(o.extcap_config && options_is_query(&o));
+		CHECK_ARGS(o.extcap_config && options_is_query(&o));
 		options_free(&o);
 	}
 	/* a reload passes the dialog's current settings along */
 	if (PARSE("--extcap-config --extcap-interface ecap-tls --extcap-reload-option interface "
 		  "--interface lo,eth0 --snaplen 100 --verbose")) {
-		CHECK(o.extcap_config && str_is(o.extcap_reload_option, "interface"));
-		CHECK(options_is_query(&o));
+		CHECK_ARGS(o.extcap_config && str_is(o.extcap_reload_option, "interface"));
+		CHECK_ARGS(options_is_query(&o));
 		options_free(&o);
 	}
 	if (PARSE("--extcap-capture-filter 'tcp port 80' --extcap-interface ecap-tls")) {
-		CHECK(str_is(o.extcap_capture_filter, "tcp port 80") && !o.capture);
-		CHECK(options_is_query(&o) && !o.filter && !o.output);
+		CHECK_ARGS(str_is(o.extcap_capture_filter, "tcp port 80") && !o.capture);
+		CHECK_ARGS(options_is_query(&o) && !o.filter && !o.output);
 		options_free(&o);
 	}
 	/* a capture nobody configured: the defaults of --extcap-config come back */
 	if (PARSE("--capture --extcap-interface ecap-tls --fifo /tmp/wireshark_extcap_ecap-tls_X "
 		  "--snaplen 262144 --count 0 --duration 0 --buffer-size 8192")) {
-		CHECK(o.capture && !options_is_query(&o));
-		CHECK(str_is(o.output, "/tmp/wireshark_extcap_ecap-tls_X"));
-		CHECK(o.interfaces == NULL && o.filter == NULL);
+		CHECK_ARGS(o.capture && !options_is_query(&o));
+		CHECK_ARGS(str_is(o.output, "/tmp/wireshark_extcap_ecap-tls_X"));
+		CHECK_ARGS(o.interfaces == NULL && o.filter == NULL);
 		options_free(&o);
 	}
 	/* a configured capture with a capture filter; the multicheck is one "a,b" argument */
 	if (PARSE("--capture --extcap-interface ecap-tls --extcap-capture-filter 'tcp port 443' "
 		  "--fifo /tmp/fifo --interface lo,ecapg0 --snaplen 0 --count 7 --duration 60 "
 		  "--buffer-size 4096 --attach clsact --verbose")) {
-		CHECK(o.capture && str_is(o.output, "/tmp/fifo"));
-		CHECK(str_is(o.filter, "tcp port 443"));
-		CHECK(ifaces_are(o.interfaces, "lo", "ecapg0", NULL));
-		CHECK(o.snaplen == MAX_SNAPLEN_VALUE && o.count == 7 && o.duration == 60);
-		CHECK(o.buffer_kib == 4096 && o.attach == ATTACH_CLSACT && o.verbose);
+		CHECK_ARGS(o.capture && str_is(o.output, "/tmp/fifo"));
+		CHECK_ARGS(str_is(o.filter, "tcp port 443"));
+		CHECK_ARGS(ifaces_are(o.interfaces, "lo", "ecapg0", NULL));
+		CHECK_ARGS(o.snaplen == MAX_SNAPLEN_VALUE && o.count == 7 && o.duration == 60);
+		CHECK_ARGS(o.buffer_kib == 4096 && o.attach == ATTACH_CLSACT && o.verbose);
 		options_free(&o);
 	}
 	/* what Wireshark passes only to extcaps that declare it, and its control pipes */
 	if (PARSE("--capture --extcap-interface ecap-tls --fifo /tmp/f --extcap-control-in /tmp/ci "
 		  "--extcap-control-out /tmp/co --debug --debug-file /tmp/d --log-level debug "
 		  "--log-file /tmp/l")) {
-		CHECK(o.capture && str_is(o.output, "/tmp/f") && !o.verbose);
+		CHECK_ARGS(o.capture && str_is(o.output, "/tmp/f") && !o.verbose);
 		options_free(&o);
 	}
 }
@@ -369,12 +359,12 @@ static void test_terminal(void)
 	parse_fails_as(slave, cmdline, "refusing to write pcapng to a terminal", __LINE__);
 
 	cmdline = "-i lo -w /dev/null";
-	CHECK(parse_as(slave, cmdline, &o, &err_text) == 0);
+	CHECK_ARGS(parse_as(slave, cmdline, &o, &err_text) == 0);
 	options_free(&o);
 	g_free(err_text);
 
 	cmdline = "--extcap-interfaces";
-	CHECK(parse_as(slave, cmdline, &o, &err_text) == 0 && !o.output);
+	CHECK_ARGS(parse_as(slave, cmdline, &o, &err_text) == 0 && !o.output);
 	options_free(&o);
 	g_free(err_text);
 
@@ -395,19 +385,19 @@ static void test_table(void)
 		for (p = o + 1; p->name; p++)
 			unique &= strcmp(o->name, p->name) &&
 				  (!o->short_name || o->short_name != p->short_name);
-		CHECK(unique);
+		CHECK_ARGS(unique);
 		if (o->extcap == EXTCAP_ARG_NONE)
 			continue;
-		CHECK(o->display && o->help && o->group);
+		CHECK_ARGS(o->display && o->help && o->group);
 		if (o->extcap == EXTCAP_ARG_UNSIGNED)
-			CHECK(o->def && o->arg);
+			CHECK_ARGS(o->def && o->arg);
 		if (o->extcap == EXTCAP_ARG_SELECTOR) {
 			bool def_listed = false;
 
-			CHECK(o->choices && o->def);
+			CHECK_ARGS(o->choices && o->def);
 			for (c = o->choices; c && c->value; c++)
 				def_listed |= !strcmp(c->value, o->def);
-			CHECK(def_listed);
+			CHECK_ARGS(def_listed);
 		}
 	}
 }
@@ -428,6 +418,5 @@ int main(void)
 	test_terminal();
 	test_table();
 	close(quiet_stdout);
-	printf("options: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary("options");
 }

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "pcapng.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -38,41 +39,7 @@
 #define MAX_BLOCKS  4096
 #define MAX_OPTIONS 16
 
-static int passed, failed;
 static char tmpdir[256];
-
-/* ---- reporting ---- */
-
-static void check(bool ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL test_pcapng.c:%d: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-#define CHECK(cond, ...) check(!!(cond), __LINE__, __VA_ARGS__)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		check(a_ == b_, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);               \
-	} while (0)
-
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *a_ = (a), *b_ = (b);                                                   \
-		check(a_ &&b_ && !strcmp(a_, b_), __LINE__, "%s == %s:\n  got  [%s]\n  want [%s]", \
-		      #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                             \
-	} while (0)
 
 /* ---- the data written ---- */
 

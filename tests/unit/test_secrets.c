@@ -17,41 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "secrets.h"
 
-static int passed, failed;
 static char tmpdir[256];
-
-static void check(bool ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL test_secrets.c:%d: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-#define CHECK(cond, ...) check(!!(cond), __LINE__, __VA_ARGS__)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		check(a_ == b_, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);               \
-	} while (0)
-
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *a_ = (a), *b_ = (b);                                                   \
-		check(a_ &&b_ && !strcmp(a_, b_), __LINE__, "%s == %s:\n  got  [%s]\n  want [%s]", \
-		      #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                             \
-	} while (0)
 
 /* RFC 8448 section 3: the ClientHello's random and the client handshake traffic secret. */
 #define RFC8448_RANDOM "cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7"

@@ -17,39 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "tls_gate.h"
 
-static int passed, failed;
-
-static void check(bool ok, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL test_tls_gate.c:%d: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-#define CHECK(cond, ...) check(!!(cond), __LINE__, __VA_ARGS__)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		check(a_ == b_, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);               \
-	} while (0)
-
-#define CHECK_U64(a, b)                                                                            \
-	do {                                                                                       \
-		unsigned long long a_ = (a), b_ = (b);                                             \
-		check(a_ == b_, __LINE__, "%s == %s: %llu != %llu", #a, #b, a_, b_);               \
-	} while (0)
 
 /* ---- RFC 8448 section 3 ---- */
 

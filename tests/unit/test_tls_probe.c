@@ -16,24 +16,11 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include "check.h"
 #include "tls_probe.h"
 
 #define SYSTEM_SSL    "/usr/lib/x86_64-linux-gnu/libssl.so.3"
 #define SYSTEM_CRYPTO "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-		}                                                                                  \
-	} while (0)
 
 static int copy_file(const char *from, const char *to)
 {
@@ -152,6 +139,5 @@ int main(void)
 	}
 	expect_refusal("a text file", junk);
 
-	printf("tls_probe: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary("tls_probe");
 }
