@@ -72,8 +72,8 @@ static bool parse_ok(const char *cmdline, struct ecap_options *opts, int line)
 	char *err_text;
 	int ret = parse_as(quiet_stdout, cmdline, opts, &err_text);
 
-	check(ret == 0, line, "options_parse() succeeds", cmdline);
-	check(!err_text[0], line, "nothing on stderr", cmdline);
+	check(ret == 0, __FILE__, line, "%s  [ecap-tls %s]", "options_parse() succeeds", cmdline);
+	check(!err_text[0], __FILE__, line, "%s  [ecap-tls %s]", "nothing on stderr", cmdline);
 	if (err_text[0])
 		printf("  stderr: %s", err_text);
 	g_free(err_text);
@@ -86,10 +86,10 @@ static void check_error_line(const char *err_text, const char *culprit, const ch
 {
 	const char *nl = strchr(err_text, '\n');
 
-	check(g_str_has_prefix(err_text, "ecap-tls: "), line, "error starts with 'ecap-tls: '",
+	check(g_str_has_prefix(err_text, "ecap-tls: "), __FILE__, line, "%s  [ecap-tls %s]", "error starts with 'ecap-tls: '",
 	      cmdline);
-	check(nl && !nl[1], line, "error is exactly one line", cmdline);
-	check(strstr(err_text, culprit) != NULL, line, "error names the culprit", cmdline);
+	check(nl && !nl[1], __FILE__, line, "%s  [ecap-tls %s]", "error is exactly one line", cmdline);
+	check(strstr(err_text, culprit) != NULL, __FILE__, line, "%s  [ecap-tls %s]", "error names the culprit", cmdline);
 	if (!g_str_has_prefix(err_text, "ecap-tls: ") || !nl || nl[1] || !strstr(err_text, culprit))
 		printf("  stderr: [%s], expected to name [%s]\n", err_text, culprit);
 }
@@ -100,9 +100,9 @@ static void parse_fails_as(int out_fd, const char *cmdline, const char *culprit,
 	char *err_text;
 	int ret = parse_as(out_fd, cmdline, &opts, &err_text);
 
-	check(ret == -1, line, "options_parse() fails", cmdline);
+	check(ret == -1, __FILE__, line, "%s  [ecap-tls %s]", "options_parse() fails", cmdline);
 	check_error_line(err_text, culprit, cmdline, line);
-	check(!opts.output && !opts.interfaces && !opts.filter, line, "nothing left allocated",
+	check(!opts.output && !opts.interfaces && !opts.filter, __FILE__, line, "%s  [ecap-tls %s]", "nothing left allocated",
 	      cmdline);
 	g_free(err_text);
 }
