@@ -11,6 +11,7 @@ PACKAGES=(
 	libbpf-dev libelf-dev zlib1g-dev libpcap-dev libglib2.0-dev
 	wireshark-dev libwireshark-dev tshark tcpdump
 	iproute2 python3
+	openssl curl nginx gnutls-bin wrk
 )
 
 install_packages() {

@@ -86,10 +86,12 @@ static void check_error_line(const char *err_text, const char *culprit, const ch
 {
 	const char *nl = strchr(err_text, '\n');
 
-	check(g_str_has_prefix(err_text, "ecap-tls: "), __FILE__, line, "%s  [ecap-tls %s]", "error starts with 'ecap-tls: '",
+	check(g_str_has_prefix(err_text, "ecap-tls: "), __FILE__, line, "%s  [ecap-tls %s]",
+	      "error starts with 'ecap-tls: '", cmdline);
+	check(nl && !nl[1], __FILE__, line, "%s  [ecap-tls %s]", "error is exactly one line",
 	      cmdline);
-	check(nl && !nl[1], __FILE__, line, "%s  [ecap-tls %s]", "error is exactly one line", cmdline);
-	check(strstr(err_text, culprit) != NULL, __FILE__, line, "%s  [ecap-tls %s]", "error names the culprit", cmdline);
+	check(strstr(err_text, culprit) != NULL, __FILE__, line, "%s  [ecap-tls %s]",
+	      "error names the culprit", cmdline);
 	if (!g_str_has_prefix(err_text, "ecap-tls: ") || !nl || nl[1] || !strstr(err_text, culprit))
 		printf("  stderr: [%s], expected to name [%s]\n", err_text, culprit);
 }
@@ -102,8 +104,8 @@ static void parse_fails_as(int out_fd, const char *cmdline, const char *culprit,
 
 	check(ret == -1, __FILE__, line, "%s  [ecap-tls %s]", "options_parse() fails", cmdline);
 	check_error_line(err_text, culprit, cmdline, line);
-	check(!opts.output && !opts.interfaces && !opts.filter, __FILE__, line, "%s  [ecap-tls %s]", "nothing left allocated",
-	      cmdline);
+	check(!opts.output && !opts.interfaces && !opts.filter, __FILE__, line, "%s  [ecap-tls %s]",
+	      "nothing left allocated", cmdline);
 	g_free(err_text);
 }
 
@@ -159,7 +161,8 @@ static void test_tcpdump_habits(void)
 		options_free(&o);
 	}
 	if (PARSE("-i lo,eth0 --interface veth0 --interface=ecapg0,ecapg1")) {
-		CHECK_ARGS(ifaces_are(o.interfaces, "lo", "eth0", "veth0", "ecapg0", "ecapg1", NULL));
+		CHECK_ARGS(
+		    ifaces_are(o.interfaces, "lo", "eth0", "veth0", "ecapg0", "ecapg1", NULL));
 		options_free(&o);
 	}
 	if (PARSE("-i lo,eth0 -i lo")) {
