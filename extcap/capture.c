@@ -434,8 +434,11 @@ int capture_run(const struct ecap_options *opts)
 	err = capture_loop(&cap);
 	print_summary(&cap);
 out:
-	capture_free(&cap);
-	/* Errors were reported already; closing flushes nothing new. */
+	/*
+	 * The file first: its reader sees the end at once, while removing the
+	 * uprobes waits for the kernel (about 0.1 s each). Errors were reported.
+	 */
 	pcapng_close(cap.out);
+	capture_free(&cap);
 	return err ? 1 : 0;
 }
