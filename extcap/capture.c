@@ -16,6 +16,8 @@
 #include "packet_source.h"
 #include "pcapng.h"
 #include "secrets.h"
+#include "sock_source.h"
+#include "comment.h"
 #include "tls_gate.h"
 #include "tls_source.h"
 
@@ -33,6 +35,7 @@ struct capture {
 	struct tls_source *tls;	 /* NULL with --no-tls */
 	struct secrets *secrets; /* dedupe and --keylog-file */
 	struct tls_gate *gate;	 /* holds a handshake's packets until its secrets are in */
+	struct sock_source *sockets; /* process attribution; NULL where the kernel cannot */
 	int epoll_fd;
 	uint64_t *delivered; /* per dev */
 	uint64_t written;
@@ -160,8 +163,33 @@ static bool count_reached(const struct capture *cap)
 	return cap->opts->count && cap->written >= cap->opts->count;
 }
 
+/* The packet's process, as a comment a person can read (docs/comment-format.md). */
+static const char *owner_comment(struct capture *cap, const struct packet *pkt, char *buf,
+				 size_t size)
+{
+	const struct owner *o;
+	struct process_info info = { 0 };
+
+	if (!cap->sockets)
+		return NULL;
+	o = sock_source_owner(cap->sockets, pkt, cap->devs[pkt->dev].linktype);
+	if (!o)
+		return NULL;
+	info.pid = o->pid;
+	info.tid = o->tid;
+	info.has_tid = o->tid != 0;
+	info.uid = o->uid;
+	info.has_uid = true;
+	snprintf(info.comm, sizeof(info.comm), "%s", o->comm);
+	snprintf(info.exe, sizeof(info.exe), "%s", o->exe ? o->exe : "");
+	snprintf(info.cgroup, sizeof(info.cgroup), "%s", o->cgroup ? o->cgroup : "");
+	snprintf(info.container, sizeof(info.container), "%s", o->container ? o->container : "");
+	return comment_format(&info, buf, size) < 0 ? NULL : buf;
+}
+
 static void write_packet(struct capture *cap, const struct packet *pkt)
 {
+	char comment[COMMENT_MAX];
 	struct pcapng_packet epb = {
 		.iface_id = pkt->dev,
 		.ts_ns = pkt->ts_ns,
@@ -169,6 +197,7 @@ static void write_packet(struct capture *cap, const struct packet *pkt)
 		.cap_len = pkt->cap_len,
 		.len = pkt->len,
 		.flags = pkt->dir, /* enum pkt_dir uses the epb_flags direction bits */
+		.comment = owner_comment(cap, pkt, comment, sizeof(comment)),
 	};
 
 	cap->write_err = pcapng_write_packet(cap->out, &epb);
@@ -222,6 +251,9 @@ static int consume_events(struct capture *cap)
 		log_error("failed to read TLS secrets from the kernel: %s", strerror(-err));
 		return err;
 	}
+	/* Sockets before packets: a packet's owner may have been reported just now. */
+	if (cap->sockets && sock_source_consume(cap->sockets))
+		log_debug("failed to read socket events");
 	err = packet_source_consume(cap->packets);
 	if (err)
 		log_error("failed to read packets from the kernel: %s", strerror(-err));
@@ -299,9 +331,9 @@ static int poll_timeout(const struct capture *cap, uint64_t stop_at)
 
 static int wait_for_events(struct capture *cap, uint64_t stop_at)
 {
-	struct epoll_event ev[2];
+	struct epoll_event ev[3];
 
-	if (epoll_wait(cap->epoll_fd, ev, 2, poll_timeout(cap, stop_at)) < 0 && errno != EINTR) {
+	if (epoll_wait(cap->epoll_fd, ev, 3, poll_timeout(cap, stop_at)) < 0 && errno != EINTR) {
 		log_error("epoll_wait: %s", strerror(errno));
 		return -errno;
 	}
@@ -395,6 +427,8 @@ static int open_events(struct capture *cap)
 	err = watch(cap, packet_source_fd(cap->packets));
 	if (!err && cap->tls)
 		err = watch(cap, tls_source_fd(cap->tls));
+	if (!err && cap->sockets)
+		err = watch(cap, sock_source_fd(cap->sockets));
 	return err;
 }
 
@@ -403,6 +437,7 @@ static void capture_free(struct capture *cap)
 	if (cap->epoll_fd > 0)
 		close(cap->epoll_fd);
 	tls_source_close(cap->tls);
+	sock_source_close(cap->sockets);
 	tls_gate_free(cap->gate);
 	secrets_close(cap->secrets);
 	packet_source_close(cap->packets);
@@ -420,6 +455,9 @@ int capture_run(const struct ecap_options *opts)
 	if (err)
 		goto out;
 	err = open_packets(&cap);
+	/* Without attribution the capture goes on; sock_source_open() said why. */
+	if (!err && sock_source_open(&cap.sockets))
+		log_warn("packets carry no process: the kernel lacks what attribution needs");
 	if (!err)
 		err = open_tls(&cap);
 	if (!err)

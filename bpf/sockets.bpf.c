@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Which process owns which socket, without kprobes or fentry (the reference
+ * kernel has neither): cgroup socket hooks see binds in the binding process,
+ * tp_btf/inet_sock_set_state sees TCP sockets get their addresses (connect()
+ * in the connecting process, accepted sockets in softirq), and
+ * tp_btf/sock_{send,recv}_length see the process that really uses a socket,
+ * once per change of user. tp_btf/sched_process_exec names programs.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "sockets.h"
+
+#define AF_INET	     2
+#define AF_INET6     10
+#define IPPROTO_TCP  6
+#define IPPROTO_UDP  17
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE    7
+#define TCP_LISTEN   10
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1024 * 1024);
+} sock_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct sock_owner);
+} owners SEC(".maps");
+
+static __always_inline struct sock_event *new_event(__u32 type)
+{
+	struct sock_event *ev = bpf_ringbuf_reserve(&sock_events, sizeof(*ev), 0);
+
+	if (!ev)
+		return NULL;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->ts_mono = bpf_ktime_get_ns();
+	ev->type = type;
+	return ev;
+}
+
+static __always_inline void fill_task(struct sock_event *ev)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	ev->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	ev->pid = id >> 32;
+	ev->tid = (__u32)id;
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+}
+
+static __always_inline void fill_sock(struct sock_event *ev, const struct sock *sk)
+{
+	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	ev->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ev->protocol = BPF_CORE_READ(sk, sk_protocol);
+	ev->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ev->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (ev->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&ev->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&ev->raddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)ev->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)ev->raddr, sk, __sk_common.skc_daddr);
+	}
+}
+
+static __always_inline bool is_inet(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return family == AF_INET || family == AF_INET6;
+}
+
+/* A new event for socket @cookie's user, unless this thread was the last one reported. */
+static __always_inline struct sock_event *owner_event(__u64 cookie)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sock_owner now = { .pid = id >> 32, .tid = (__u32)id }, *last;
+	struct sock_event *ev;
+
+	last = bpf_map_lookup_elem(&owners, &cookie);
+	if (last && last->pid == now.pid && last->tid == now.tid)
+		return NULL;
+	bpf_map_update_elem(&owners, &cookie, &now, BPF_ANY);
+	ev = new_event(SOCK_EVENT_OWNER);
+	if (!ev)
+		return NULL;
+	ev->cookie = cookie;
+	fill_task(ev);
+	return ev;
+}
+
+static __always_inline void report_owner(struct sock *sk)
+{
+	struct sock_event *ev;
+
+	if (!is_inet(sk))
+		return;
+	ev = owner_event(bpf_get_socket_cookie(sk));
+	if (!ev)
+		return;
+	fill_sock(ev, sk);
+	bpf_ringbuf_submit(ev, 0);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ecap_sock_send, struct sock *sk, int ret, int flags)
+{
+	report_owner(sk);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ecap_sock_recv, struct sock *sk, int ret, int flags)
+{
+	report_owner(sk);
+	return 0;
+}
+
+/*
+ * connect() and listen() change state in the caller, before the port of a
+ * connect() is chosen; a connection's addresses are complete when it is
+ * established (or refused), in softirq, where only the socket is known.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct sock_event *ev;
+
+	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
+		report_owner(sk);
+		return 0;
+	}
+	if (newstate != TCP_ESTABLISHED && !(newstate == TCP_CLOSE && oldstate == TCP_SYN_SENT))
+		return 0;
+	ev = new_event(SOCK_EVENT_TUPLE);
+	if (!ev)
+		return 0;
+	ev->cookie = bpf_get_socket_cookie(sk);
+	fill_sock(ev, sk);
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/*
+ * A bound UDP socket or TCP listener belongs to the binder before anything is
+ * sent. Each hook may read only its own family's address fields, so the
+ * family is a constant here, not a test.
+ */
+static __always_inline int report_bind(struct bpf_sock *ctx, bool ipv6)
+{
+	struct sock_event *ev = owner_event(bpf_get_socket_cookie(ctx));
+	__u32 *laddr;
+
+	if (!ev)
+		return 1;
+	ev->family = ipv6 ? AF_INET6 : AF_INET;
+	ev->protocol = ctx->protocol;
+	ev->lport = ctx->src_port;
+	laddr = (__u32 *)ev->laddr;
+	/* The context allows 4-byte loads only. */
+	if (ipv6) {
+		laddr[0] = ctx->src_ip6[0];
+		laddr[1] = ctx->src_ip6[1];
+		laddr[2] = ctx->src_ip6[2];
+		laddr[3] = ctx->src_ip6[3];
+	} else {
+		laddr[0] = ctx->src_ip4;
+	}
+	bpf_ringbuf_submit(ev, 0);
+	return 1; /* allow */
+}
+
+SEC("cgroup/post_bind4")
+int ecap_post_bind4(struct bpf_sock *ctx)
+{
+	return report_bind(ctx, false);
+}
+
+SEC("cgroup/post_bind6")
+int ecap_post_bind6(struct bpf_sock *ctx)
+{
+	return report_bind(ctx, true);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ecap_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct sock_event *ev = new_event(SOCK_EVENT_EXEC);
+
+	if (!ev)
+		return 0;
+	fill_task(ev);
+	bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The addresses and ports of a TCP or UDP packet, as captured. */
+#ifndef ECAP_PKT_TUPLE_H
+#define ECAP_PKT_TUPLE_H
+
+#include <stdint.h>
+
+struct pkt_tuple {
+	uint8_t family;	  /* AF_INET, AF_INET6 */
+	uint8_t protocol; /* IPPROTO_TCP, IPPROTO_UDP */
+	uint16_t sport;	  /* host byte order */
+	uint16_t dport;
+	uint8_t saddr[16]; /* IPv4 in the first 4 bytes, the rest 0 */
+	uint8_t daddr[16];
+};
+
+/*
+ * Parses Ethernet (with VLAN tags, @linktype 1) or raw IP (101) down to TCP
+ * or UDP. Returns 0, or -1 for anything else (ARP, ICMP, non-first fragments,
+ * a truncated header). Never reads past @len.
+ */
+int pkt_tuple_parse(const uint8_t *data, uint32_t len, uint16_t linktype, struct pkt_tuple *t);
+
+#endif

@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <mntent.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <glib.h>
+#include "log.h"
+#include "netdev.h"
+#include "packets.h"
+#include "pkt_tuple.h"
+#include "sock_source.h"
+#include "sockets.h"
+#include "sockets.skel.h"
+
+/* Rescan the cgroup tree for an unknown cgroup at most this often. */
+#define CGROUP_RESCAN_NS (1000 * 1000 * 1000ULL)
+
+struct owner_rec {
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t uid;
+	char comm[16];
+	uint64_t cgroup_id;
+};
+
+/* A socket's addresses, local side first; zeros where it has none (a listener). */
+struct tuple_key {
+	uint8_t family;
+	uint8_t protocol;
+	uint16_t lport;
+	uint16_t rport;
+	uint8_t laddr[16];
+	uint8_t raddr[16];
+};
+
+struct sock_source {
+	struct sockets_bpf *skel;
+	struct ring_buffer *ring;
+	GPtrArray *links;
+	GHashTable *by_cookie; /* uint64 -> struct owner_rec */
+	GHashTable *by_tuple;  /* struct tuple_key -> struct owner_rec */
+	GHashTable *exes;      /* pid -> path */
+	GHashTable *cgroups;   /* cgroup id -> path */
+	char cgroup_root[PATH_MAX];
+	uint64_t cgroups_scanned;
+	uint32_t netns;
+	struct owner result;
+	char container[65];
+};
+
+static guint tuple_hash(gconstpointer p)
+{
+	const uint8_t *b = p;
+	guint h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(struct tuple_key); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static gboolean tuple_equal(gconstpointer a, gconstpointer b)
+{
+	return !memcmp(a, b, sizeof(struct tuple_key));
+}
+
+static void put_tuple(struct sock_source *src, const struct tuple_key *key,
+		      const struct owner_rec *rec)
+{
+	g_hash_table_replace(src->by_tuple, g_memdup2(key, sizeof(*key)),
+			     g_memdup2(rec, sizeof(*rec)));
+}
+
+static struct owner_rec *get_tuple(struct sock_source *src, const struct tuple_key *key)
+{
+	return g_hash_table_lookup(src->by_tuple, key);
+}
+
+static void owner_from_event(const struct sock_event *ev, struct owner_rec *rec)
+{
+	rec->pid = ev->pid;
+	rec->tid = ev->tid;
+	rec->uid = ev->uid;
+	memcpy(rec->comm, ev->comm, sizeof(rec->comm));
+	rec->comm[sizeof(rec->comm) - 1] = 0;
+	rec->cgroup_id = ev->cgroup_id;
+}
+
+static void key_from_event(const struct sock_event *ev, struct tuple_key *key, bool with_remote)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = ev->family;
+	key->protocol = ev->protocol;
+	key->lport = ev->lport;
+	memcpy(key->laddr, ev->laddr, sizeof(key->laddr));
+	if (with_remote) {
+		key->rport = ev->rport;
+		memcpy(key->raddr, ev->raddr, sizeof(key->raddr));
+	}
+}
+
+/* A socket with a peer is found by both ends; one without (a listener, UDP) by its own. */
+static void on_owner(struct sock_source *src, const struct sock_event *ev)
+{
+	struct owner_rec rec;
+	struct tuple_key key;
+
+	owner_from_event(ev, &rec);
+	g_hash_table_replace(src->by_cookie, g_memdup2(&ev->cookie, sizeof(ev->cookie)),
+			     g_memdup2(&rec, sizeof(rec)));
+	if (ev->netns != src->netns || !ev->family || !ev->lport)
+		return;
+	key_from_event(ev, &key, ev->rport != 0);
+	put_tuple(src, &key, &rec);
+}
+
+/*
+ * A connection's addresses: it belongs to whoever connected it, or, accepted,
+ * to its listener's process until a process uses it.
+ */
+static void on_tuple(struct sock_source *src, const struct sock_event *ev)
+{
+	struct owner_rec *owner, *listener;
+	struct tuple_key key;
+
+	if (ev->netns != src->netns)
+		return;
+	key_from_event(ev, &key, true);
+	owner = g_hash_table_lookup(src->by_cookie, &ev->cookie);
+	if (owner) {
+		put_tuple(src, &key, owner);
+		return;
+	}
+	if (get_tuple(src, &key))
+		return;
+	key_from_event(ev, &key, false);
+	listener = get_tuple(src, &key);
+	if (!listener) {
+		memset(key.laddr, 0, sizeof(key.laddr));
+		listener = get_tuple(src, &key);
+	}
+	if (!listener)
+		return;
+	key_from_event(ev, &key, true);
+	put_tuple(src, &key, listener);
+}
+
+static void on_exec(struct sock_source *src, const struct sock_event *ev)
+{
+	g_hash_table_replace(src->exes, GUINT_TO_POINTER(ev->pid),
+			     g_strndup(ev->filename, sizeof(ev->filename)));
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct sock_source *src = ctx;
+	const struct sock_event *ev = data;
+
+	if (size < sizeof(*ev))
+		return 0;
+	switch (ev->type) {
+	case SOCK_EVENT_OWNER:
+		on_owner(src, ev);
+		break;
+	case SOCK_EVENT_TUPLE:
+		on_tuple(src, ev);
+		break;
+	case SOCK_EVENT_EXEC:
+		on_exec(src, ev);
+		break;
+	}
+	return 0;
+}
+
+/* ---- sockets open before the capture, from /proc ---- */
+
+static int read_line_file(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	if (fgets(buf, (int)size, f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+static uint64_t cgroup_id_of(struct sock_source *src, int pid)
+{
+	char path[64], line[PATH_MAX], dir[2 * PATH_MAX];
+	struct stat st;
+	FILE *f;
+	uint64_t id = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(dir, sizeof(dir), "%s%s", src->cgroup_root, line + 3);
+		if (!stat(dir, &st))
+			id = st.st_ino;
+	}
+	fclose(f);
+	return id;
+}
+
+static void owner_from_proc(struct sock_source *src, int pid, uint32_t uid,
+			    struct owner_rec *rec)
+{
+	char path[64];
+
+	memset(rec, 0, sizeof(*rec));
+	rec->pid = pid;
+	rec->uid = uid;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	read_line_file(path, rec->comm, sizeof(rec->comm));
+	rec->cgroup_id = cgroup_id_of(src, pid);
+}
+
+/* socket inode -> pid, from every process's open files. */
+static GHashTable *socket_inodes(void)
+{
+	GHashTable *inodes = g_hash_table_new(g_int64_hash, g_int64_equal);
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+
+	while (proc && (p = readdir(proc))) {
+		char dir[300], link[600], target[64];
+		struct dirent *fd;
+		DIR *fds;
+
+		if (!isdigit((unsigned char)p->d_name[0]))
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%s/fd", p->d_name);
+		fds = opendir(dir);
+		while (fds && (fd = readdir(fds))) {
+			unsigned long long ino;
+			ssize_t n;
+
+			snprintf(link, sizeof(link), "%s/%s", dir, fd->d_name);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = 0;
+			if (sscanf(target, "socket:[%llu]", &ino) != 1)
+				continue;
+			gint64 *key = g_new(gint64, 1);
+
+			*key = (gint64)ino;
+			if (!g_hash_table_contains(inodes, key))
+				g_hash_table_insert(inodes, key, GINT_TO_POINTER(atoi(p->d_name)));
+			else
+				g_free(key);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+	return inodes;
+}
+
+static void parse_hex_addr(const char *hex, int family, uint8_t *addr)
+{
+	for (int w = 0; w < (family == AF_INET ? 1 : 4); w++) {
+		char word[9] = { 0 };
+		uint32_t v;
+
+		memcpy(word, hex + 8 * w, 8);
+		v = (uint32_t)strtoul(word, NULL, 16);
+		memcpy(addr + 4 * w, &v, 4); /* printed from memory as a host-order word */
+	}
+}
+
+static void seed_table(struct sock_source *src, const char *file, int family, int protocol,
+		       GHashTable *inodes)
+{
+	char line[512], laddr[33], raddr[33];
+	unsigned int lport, rport, uid;
+	unsigned long long ino;
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		struct tuple_key key = { .family = family, .protocol = protocol };
+		struct owner_rec rec;
+		gpointer pid;
+
+		if (sscanf(line, " %*d: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %*x %*s %*s %*s %u %*d %llu",
+			   laddr, &lport, raddr, &rport, &uid, &ino) != 6 || !ino)
+			continue;
+		if (!g_hash_table_lookup_extended(inodes, &(gint64){ (gint64)ino }, NULL, &pid))
+			continue;
+		key.lport = lport;
+		key.rport = rport;
+		parse_hex_addr(laddr, family, key.laddr);
+		if (rport)
+			parse_hex_addr(raddr, family, key.raddr);
+		owner_from_proc(src, GPOINTER_TO_INT(pid), uid, &rec);
+		put_tuple(src, &key, &rec);
+	}
+	fclose(f);
+}
+
+static void seed_from_proc(struct sock_source *src)
+{
+	GHashTable *inodes = socket_inodes();
+
+	seed_table(src, "/proc/net/tcp", AF_INET, IPPROTO_TCP, inodes);
+	seed_table(src, "/proc/net/tcp6", AF_INET6, IPPROTO_TCP, inodes);
+	seed_table(src, "/proc/net/udp", AF_INET, IPPROTO_UDP, inodes);
+	seed_table(src, "/proc/net/udp6", AF_INET6, IPPROTO_UDP, inodes);
+	g_hash_table_destroy(inodes);
+}
+
+/* ---- lookups ---- */
+
+static struct owner_rec *find_by_tuple(struct sock_source *src, const struct pkt_tuple *t,
+				       bool local_is_src)
+{
+	struct tuple_key key = { .family = t->family, .protocol = t->protocol };
+	struct owner_rec *rec;
+
+	key.lport = local_is_src ? t->sport : t->dport;
+	key.rport = local_is_src ? t->dport : t->sport;
+	memcpy(key.laddr, local_is_src ? t->saddr : t->daddr, 16);
+	memcpy(key.raddr, local_is_src ? t->daddr : t->saddr, 16);
+	rec = get_tuple(src, &key);
+	if (rec)
+		return rec;
+	/* A listener or an unconnected UDP socket: its own address, then any address. */
+	key.rport = 0;
+	memset(key.raddr, 0, sizeof(key.raddr));
+	rec = get_tuple(src, &key);
+	if (rec)
+		return rec;
+	memset(key.laddr, 0, sizeof(key.laddr));
+	return get_tuple(src, &key);
+}
+
+static int scan_cgroup(const char *path, const struct stat *st, int flag, struct FTW *ftw);
+static struct sock_source *scanning;
+
+static int scan_cgroup(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	size_t root = strlen(scanning->cgroup_root);
+
+	if (flag == FTW_D)
+		g_hash_table_replace(scanning->cgroups, g_memdup2(&(uint64_t){ st->st_ino }, 8),
+				     g_strdup(path[root] ? path + root : "/"));
+	return 0;
+}
+
+static const char *cgroup_path(struct sock_source *src, uint64_t id)
+{
+	const char *path = g_hash_table_lookup(src->cgroups, &id);
+	uint64_t now = g_get_monotonic_time() * 1000ULL;
+
+	if (path || !id || !src->cgroup_root[0] || now - src->cgroups_scanned < CGROUP_RESCAN_NS)
+		return path;
+	src->cgroups_scanned = now;
+	scanning = src;
+	nftw(src->cgroup_root, scan_cgroup, 16, FTW_PHYS);
+	scanning = NULL;
+	return g_hash_table_lookup(src->cgroups, &id);
+}
+
+/* The 64-hex-digit id that container runtimes put in a cgroup's name, if any. */
+static const char *container_id(struct sock_source *src, const char *cgroup)
+{
+	for (const char *p = cgroup; p && *p; p++) {
+		size_t n = strspn(p, "0123456789abcdef");
+
+		if (n == 64 && (p == cgroup || !isxdigit((unsigned char)p[-1]))) {
+			memcpy(src->container, p, 64);
+			src->container[64] = 0;
+			return src->container;
+		}
+		if (n)
+			p += n - 1;
+	}
+	return NULL;
+}
+
+static const char *exe_of(struct sock_source *src, uint32_t pid)
+{
+	char link[64], target[PATH_MAX];
+	const char *exe = g_hash_table_lookup(src->exes, GUINT_TO_POINTER(pid));
+	ssize_t n;
+
+	if (exe)
+		return exe;
+	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return NULL;
+	target[n] = 0;
+	exe = g_strdup(target);
+	g_hash_table_replace(src->exes, GUINT_TO_POINTER(pid), (gpointer)exe);
+	return exe;
+}
+
+const struct owner *sock_source_owner(struct sock_source *src, const struct packet *pkt,
+				      uint16_t linktype)
+{
+	struct owner_rec *rec = NULL;
+	struct pkt_tuple t;
+
+	if (pkt->sock_cookie)
+		rec = g_hash_table_lookup(src->by_cookie, &pkt->sock_cookie);
+	if (!rec && !pkt_tuple_parse(pkt->data, pkt->cap_len, linktype, &t)) {
+		bool outbound = pkt->dir == PKT_DIR_OUTBOUND;
+
+		/* On loopback both ends are ours: the receiver first, as for any inbound packet. */
+		rec = find_by_tuple(src, &t, outbound);
+		if (!rec)
+			rec = find_by_tuple(src, &t, !outbound);
+	}
+	if (!rec)
+		return NULL;
+	src->result = (struct owner){ .pid = rec->pid, .tid = rec->tid, .uid = rec->uid };
+	memcpy(src->result.comm, rec->comm, sizeof(src->result.comm));
+	src->result.exe = exe_of(src, rec->pid);
+	src->result.cgroup = cgroup_path(src, rec->cgroup_id);
+	src->result.container = container_id(src, src->result.cgroup);
+	return &src->result;
+}
+
+/* ---- lifecycle ---- */
+
+static void find_cgroup2_root(struct sock_source *src)
+{
+	FILE *mounts = setmntent("/proc/self/mounts", "re");
+	struct mntent *m;
+
+	while (mounts && (m = getmntent(mounts))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(src->cgroup_root, sizeof(src->cgroup_root), "%s", m->mnt_dir);
+			break;
+		}
+	}
+	if (mounts)
+		endmntent(mounts);
+}
+
+static void destroy_link(gpointer link)
+{
+	bpf_link__destroy(link);
+}
+
+/* Bind hooks see every process only from the root of the cgroup v2 tree. */
+static int attach_cgroup_hooks(struct sock_source *src)
+{
+	struct bpf_program *progs[] = { src->skel->progs.ecap_post_bind4,
+					src->skel->progs.ecap_post_bind6 };
+	int fd = open(src->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link = bpf_program__attach_cgroup(progs[i], fd);
+
+		if (!link) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		g_ptr_array_add(src->links, link);
+	}
+	close(fd);
+	return 0;
+}
+
+static uint32_t our_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
+}
+
+int sock_source_open(struct sock_source **out)
+{
+	struct sock_source *src = g_new0(struct sock_source, 1);
+	int err;
+
+	*out = NULL;
+	src->links = g_ptr_array_new_with_free_func(destroy_link);
+	src->by_cookie = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	src->by_tuple = g_hash_table_new_full(tuple_hash, tuple_equal, g_free, g_free);
+	src->exes = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+	src->cgroups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	src->netns = our_netns();
+	find_cgroup2_root(src);
+
+	src->skel = sockets_bpf__open_and_load();
+	if (!src->skel) {
+		err = -errno;
+		log_error("failed to load the process attribution eBPF programs: %s",
+			  strerror(-err));
+		goto fail;
+	}
+	err = sockets_bpf__attach(src->skel);
+	if (err) {
+		log_error("failed to attach the process attribution tracepoints: %s",
+			  strerror(-err));
+		goto fail;
+	}
+	err = src->cgroup_root[0] ? attach_cgroup_hooks(src) : -ENOENT;
+	if (err)
+		log_warn("no cgroup v2 bind hooks (%s): a server is known by its first packet "
+			 "read or written", strerror(-err));
+	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.sock_events), on_event, src,
+				     NULL);
+	if (!src->ring) {
+		err = -errno;
+		log_error("failed to set up the socket event ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	seed_from_proc(src);
+	*out = src;
+	return 0;
+fail:
+	sock_source_close(src);
+	return err;
+}
+
+int sock_source_fd(const struct sock_source *src)
+{
+	return ring_buffer__epoll_fd(src->ring);
+}
+
+int sock_source_consume(struct sock_source *src)
+{
+	int err = ring_buffer__consume(src->ring);
+
+	return err < 0 ? err : 0;
+}
+
+void sock_source_close(struct sock_source *src)
+{
+	if (!src)
+		return;
+	g_ptr_array_free(src->links, TRUE);
+	ring_buffer__free(src->ring);
+	sockets_bpf__destroy(src->skel);
+	g_hash_table_destroy(src->by_cookie);
+	g_hash_table_destroy(src->by_tuple);
+	g_hash_table_destroy(src->exes);
+	g_hash_table_destroy(src->cgroups);
+	g_free(src);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Process attribution: which process owns the socket of each packet. The
+ * kernel reports sockets as processes use them (bpf/sockets.bpf.c); sockets
+ * that were open before the capture come from /proc. A packet is matched by
+ * its socket cookie where TC knows it (egress), else by its addresses and
+ * ports in this network namespace.
+ */
+#ifndef ECAP_SOCK_SOURCE_H
+#define ECAP_SOCK_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "packet_source.h"
+
+struct sock_source;
+
+struct owner {
+	uint32_t pid;
+	uint32_t tid; /* 0: unknown */
+	uint32_t uid;
+	char comm[16];
+	const char *exe;       /* NULL: unknown */
+	const char *cgroup;    /* cgroup v2 path, NULL: unknown */
+	const char *container; /* container id found in the cgroup path, NULL: none */
+};
+
+/* Loads and attaches the socket hooks and reads the sockets open now. */
+int sock_source_open(struct sock_source **src);
+
+/* Readable when the kernel has events for us; for epoll. */
+int sock_source_fd(const struct sock_source *src);
+
+/* Takes in what the kernel reported. Returns 0 or a negative errno. */
+int sock_source_consume(struct sock_source *src);
+
+/*
+ * The owner of @pkt, a packet of @linktype, or NULL. What it points to stays
+ * valid until the next sock_source_consume().
+ */
+const struct owner *sock_source_owner(struct sock_source *src, const struct packet *pkt,
+				      uint16_t linktype);
+
+/* Detaches everything and frees; NULL is fine. */
+void sock_source_close(struct sock_source *src);
+
+#endif
