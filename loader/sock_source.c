@@ -111,6 +111,8 @@ static void key_from_event(const struct sock_event *ev, struct tuple_key *key, b
 	}
 }
 
+static const char *exe_of(struct sock_source *src, uint32_t pid);
+
 /* A socket with a peer is found by both ends; one without (a listener, UDP) by its own. */
 static void on_owner(struct sock_source *src, const struct sock_event *ev)
 {
@@ -118,6 +120,7 @@ static void on_owner(struct sock_source *src, const struct sock_event *ev)
 	struct tuple_key key;
 
 	owner_from_event(ev, &rec);
+	exe_of(src, rec.pid); /* now, while the process surely lives */
 	g_hash_table_replace(src->by_cookie, g_memdup2(&ev->cookie, sizeof(ev->cookie)),
 			     g_memdup2(&rec, sizeof(rec)));
 	if (ev->netns != src->netns || !ev->family || !ev->lport)
@@ -157,10 +160,27 @@ static void on_tuple(struct sock_source *src, const struct sock_event *ev)
 	put_tuple(src, &key, listener);
 }
 
+static char *read_exe(uint32_t pid)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return NULL;
+	target[n] = 0;
+	return g_strdup(target);
+}
+
+/* /proc's answer while the process lives; the path it ran, once it is gone. */
 static void on_exec(struct sock_source *src, const struct sock_event *ev)
 {
-	g_hash_table_replace(src->exes, GUINT_TO_POINTER(ev->pid),
-			     g_strndup(ev->filename, sizeof(ev->filename)));
+	char *exe = read_exe(ev->pid);
+
+	if (!exe)
+		exe = g_strndup(ev->filename, sizeof(ev->filename));
+	g_hash_table_replace(src->exes, GUINT_TO_POINTER(ev->pid), exe);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -235,6 +255,7 @@ static void owner_from_proc(struct sock_source *src, int pid, uint32_t uid,
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	read_line_file(path, rec->comm, sizeof(rec->comm));
 	rec->cgroup_id = cgroup_id_of(src, pid);
+	exe_of(src, pid);
 }
 
 /* socket inode -> pid, from every process's open files. */
@@ -405,19 +426,13 @@ static const char *container_id(struct sock_source *src, const char *cgroup)
 
 static const char *exe_of(struct sock_source *src, uint32_t pid)
 {
-	char link[64], target[PATH_MAX];
-	const char *exe = g_hash_table_lookup(src->exes, GUINT_TO_POINTER(pid));
-	ssize_t n;
+	char *exe = g_hash_table_lookup(src->exes, GUINT_TO_POINTER(pid));
 
 	if (exe)
 		return exe;
-	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return NULL;
-	target[n] = 0;
-	exe = g_strdup(target);
-	g_hash_table_replace(src->exes, GUINT_TO_POINTER(pid), (gpointer)exe);
+	exe = read_exe(pid);
+	if (exe)
+		g_hash_table_replace(src->exes, GUINT_TO_POINTER(pid), exe);
 	return exe;
 }
 
