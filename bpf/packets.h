@@ -47,6 +47,8 @@ struct cbpf_insn {
 struct iface_cfg {
 	__u32 slot;	  /* user space's index for it, and its entry in the stats map */
 	__u32 filter_len; /* 0: accept every packet */
+	__u32 raw;	  /* packets start at the IP header (LINKTYPE_RAW) */
+	__u32 pad;
 	struct cbpf_insn filter[MAX_FILTER_INSNS];
 };
 

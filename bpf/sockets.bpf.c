@@ -11,7 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "sockets.h"
+#include "owners.bpf.h"
 
 #define AF_INET	     2
 #define AF_INET6     10
@@ -29,12 +29,8 @@ struct {
 	__uint(max_entries, 1024 * 1024);
 } sock_events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64); /* socket cookie */
-	__type(value, struct sock_owner);
-} owners SEC(".maps");
+/* With --follow-children, the children of a --pid process are filtered in too. */
+const volatile bool follow_children = false;
 
 static __always_inline struct sock_event *new_event(__u32 type)
 {
@@ -84,35 +80,70 @@ static __always_inline bool is_inet(const struct sock *sk)
 	return family == AF_INET || family == AF_INET6;
 }
 
-/* A new event for socket @cookie's user, unless this thread was the last one reported. */
-static __always_inline struct sock_event *owner_event(__u64 cookie)
+static __always_inline void tuple_from_event(const struct sock_event *ev, struct sock_tuple *t)
+{
+	__builtin_memset(t, 0, sizeof(*t));
+	t->family = ev->family;
+	t->protocol = ev->protocol;
+	t->lport = ev->lport;
+	__builtin_memcpy(t->laddr, ev->laddr, sizeof(t->laddr));
+	if (ev->rport) {
+		t->rport = ev->rport;
+		__builtin_memcpy(t->raddr, ev->raddr, sizeof(t->raddr));
+	}
+}
+
+/* Where the capture's TC programs find a packet's owner by its addresses. */
+static __always_inline void record_tuple(const struct sock_event *ev, const struct sock_owner *o)
+{
+	struct sock_tuple t;
+
+	if (!ev->lport)
+		return;
+	tuple_from_event(ev, &t);
+	bpf_map_update_elem(&tuples, &t, o, BPF_ANY);
+}
+
+/*
+ * A new event for socket @cookie's user, unless this thread was the last one
+ * reported; @owner gets the user either way.
+ */
+static __always_inline struct sock_event *owner_event(__u64 cookie, struct sock_owner *owner)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct sock_owner now = { .pid = id >> 32, .tid = (__u32)id }, *last;
+	struct sock_owner *last;
 	struct sock_event *ev;
 
 	last = bpf_map_lookup_elem(&owners, &cookie);
-	if (last && last->pid == now.pid && last->tid == now.tid)
+	if (last && last->pid == id >> 32 && last->tid == (__u32)id)
 		return NULL;
-	bpf_map_update_elem(&owners, &cookie, &now, BPF_ANY);
 	ev = new_event(SOCK_EVENT_OWNER);
 	if (!ev)
 		return NULL;
 	ev->cookie = cookie;
 	fill_task(ev);
+	owner->pid = ev->pid;
+	owner->tid = ev->tid;
+	owner->uid = ev->uid;
+	owner->pad = 0;
+	owner->cgroup_id = ev->cgroup_id;
+	__builtin_memcpy(owner->comm, ev->comm, sizeof(owner->comm));
+	bpf_map_update_elem(&owners, &cookie, owner, BPF_ANY);
 	return ev;
 }
 
 static __always_inline void report_owner(struct sock *sk)
 {
+	struct sock_owner owner;
 	struct sock_event *ev;
 
 	if (!is_inet(sk))
 		return;
-	ev = owner_event(bpf_get_socket_cookie(sk));
+	ev = owner_event(bpf_get_socket_cookie(sk), &owner);
 	if (!ev)
 		return;
 	fill_sock(ev, sk);
+	record_tuple(ev, &owner);
 	bpf_ringbuf_submit(ev, 0);
 }
 
@@ -128,6 +159,26 @@ int BPF_PROG(ecap_sock_recv, struct sock *sk, int ret, int flags)
 {
 	report_owner(sk);
 	return 0;
+}
+
+/* A connection belongs to who connected it, or, accepted, to its listener's process. */
+static __always_inline void record_connection(const struct sock_event *ev)
+{
+	struct sock_owner *owner = bpf_map_lookup_elem(&owners, &ev->cookie);
+	struct sock_tuple t;
+
+	if (!owner) {
+		tuple_from_event(ev, &t);
+		t.rport = 0;
+		__builtin_memset(t.raddr, 0, sizeof(t.raddr));
+		owner = bpf_map_lookup_elem(&tuples, &t);
+		if (!owner) {
+			__builtin_memset(t.laddr, 0, sizeof(t.laddr));
+			owner = bpf_map_lookup_elem(&tuples, &t);
+		}
+	}
+	if (owner)
+		record_tuple(ev, owner);
 }
 
 /*
@@ -151,6 +202,7 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	ev->cookie = bpf_get_socket_cookie(sk);
 	fill_sock(ev, sk);
+	record_connection(ev);
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }
@@ -162,7 +214,8 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
  */
 static __always_inline int report_bind(struct bpf_sock *ctx, bool ipv6)
 {
-	struct sock_event *ev = owner_event(bpf_get_socket_cookie(ctx));
+	struct sock_owner owner;
+	struct sock_event *ev = owner_event(bpf_get_socket_cookie(ctx), &owner);
 	__u32 *laddr;
 
 	if (!ev)
@@ -180,6 +233,7 @@ static __always_inline int report_bind(struct bpf_sock *ctx, bool ipv6)
 	} else {
 		laddr[0] = ctx->src_ip4;
 	}
+	record_tuple(ev, &owner);
 	bpf_ringbuf_submit(ev, 0);
 	return 1; /* allow */
 }
@@ -206,5 +260,16 @@ int BPF_PROG(ecap_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 	fill_task(ev);
 	bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), BPF_CORE_READ(bprm, filename));
 	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ecap_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = BPF_CORE_READ(parent, tgid), pid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (follow_children && ppid != pid && bpf_map_lookup_elem(&filter_pids, &ppid))
+		bpf_map_update_elem(&filter_pids, &pid, &one, BPF_ANY);
 	return 0;
 }

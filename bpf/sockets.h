@@ -32,10 +32,30 @@ struct sock_event {
 	char filename[SOCK_FILENAME_SIZE]; /* SOCK_EVENT_EXEC */
 };
 
-/* Who used a socket last, so that repeated sends by the same thread cost no event. */
+/* Who used a socket last: for the capture's owner filter, and so that repeated
+ * sends by the same thread cost no event. */
 struct sock_owner {
 	__u32 pid;
 	__u32 tid;
+	__u32 uid;
+	__u32 pad;
+	__u64 cgroup_id;
+	char comm[SOCK_COMM_SIZE];
 };
+
+/* A socket's addresses in host byte order for ports, local side first; zeros
+ * for the remote side of a listener or an unconnected UDP socket. */
+struct sock_tuple {
+	__u8 family;
+	__u8 protocol;
+	__u16 lport;
+	__u16 rport;
+	__u16 pad;
+	__u8 laddr[16];
+	__u8 raddr[16];
+};
+
+/* Filter settings, the same in every object that applies them. */
+#define MAX_FILTER_PIDS 1024
 
 #endif

@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "tls.h"
+#include "owners.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -69,6 +70,20 @@ static __always_inline void fill_task(struct tls_event *ev, __u32 type)
 	ev->tid = (__u32)id;
 }
 
+/* The owner filter applies to secrets too: they belong to the process that made them. */
+static __always_inline bool current_allowed(void)
+{
+	struct sock_owner me = {};
+
+	if (!owner_filter_set())
+		return true;
+	me.pid = bpf_get_current_pid_tgid() >> 32;
+	me.uid = (__u32)bpf_get_current_uid_gid();
+	me.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(me.comm, sizeof(me.comm));
+	return owner_allowed(&me);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret, __u64 len)
 {
@@ -77,7 +92,7 @@ int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret
 	struct tls_event *ev;
 
 	cfg = bpf_map_lookup_elem(&tls_libs, &lib);
-	if (!cfg || !len || len > TLS_MAX_SECRET_SIZE)
+	if (!cfg || !len || len > TLS_MAX_SECRET_SIZE || !current_allowed())
 		return 0;
 	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
 	if (!ev)

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/param.h>
+#include <sys/stat.h>
+#include <limits.h>
 #include <unistd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -36,6 +38,8 @@ struct capture {
 	struct secrets *secrets; /* dedupe and --keylog-file */
 	struct tls_gate *gate;	 /* holds a handshake's packets until its secrets are in */
 	struct sock_source *sockets; /* process attribution; NULL where the kernel cannot */
+	struct owner_filter filter;  /* --pid, --uid, --comm, --cgroup */
+	struct owner_maps owner_maps;
 	int epoll_fd;
 	uint64_t *delivered; /* per dev */
 	uint64_t written;
@@ -106,6 +110,66 @@ static int select_up(struct capture *cap)
 	return 0;
 }
 
+/* A cgroup by its path, absolute or under the cgroup v2 mount: its id is its inode. */
+static int cgroup_id(const char *path, uint64_t *id)
+{
+	char full[PATH_MAX];
+	struct stat st;
+
+	if (stat(path, &st)) {
+		snprintf(full, sizeof(full), "/sys/fs/cgroup/unified/%s", path);
+		if (stat(full, &st)) {
+			snprintf(full, sizeof(full), "/sys/fs/cgroup/%s", path);
+			if (stat(full, &st))
+				return -ENOENT;
+		}
+	}
+	*id = st.st_ino;
+	return 0;
+}
+
+static int make_filter(struct capture *cap)
+{
+	const struct ecap_options *opts = cap->opts;
+	struct owner_filter *f = &cap->filter;
+
+	f->pids = opts->pids;
+	f->n_pids = opts->n_pids;
+	f->follow_children = opts->follow_children;
+	f->uid = opts->uid < 0 ? UINT32_MAX : (uint32_t)opts->uid;
+	snprintf(f->comm, sizeof(f->comm), "%s", opts->comm ? opts->comm : "");
+	if (opts->cgroup && cgroup_id(opts->cgroup, &f->cgroup_id)) {
+		log_error("no cgroup '%s'; give a path under the cgroup v2 mount, as "
+			  "/proc/PID/cgroup shows it", opts->cgroup);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * Process attribution first: its maps are shared with the packet and TLS
+ * programs. Without it the capture goes on, unless a process filter needs it.
+ */
+static int open_sockets(struct capture *cap)
+{
+	int err = make_filter(cap);
+
+	if (err)
+		return err;
+	err = sock_source_open(&cap->sockets, &cap->filter);
+	if (!err) {
+		sock_source_maps(cap->sockets, &cap->owner_maps);
+		return 0;
+	}
+	if (owner_filter_set(&cap->filter)) {
+		log_error("--pid, --uid, --comm and --cgroup need process attribution, which this "
+			  "kernel cannot do");
+		return err;
+	}
+	log_warn("packets carry no process: the kernel lacks what attribution needs");
+	return 0;
+}
+
 /* Loads and attaches first, as tcpdump does: a bad filter or interface leaves no file. */
 static int open_packets(struct capture *cap)
 {
@@ -117,6 +181,8 @@ static int open_packets(struct capture *cap)
 		.snaplen = opts->snaplen,
 		.ring_kib = opts->buffer_kib,
 		.attach = opts->attach,
+		.owner_filter = &cap->filter,
+		.owner_maps = cap->sockets ? &cap->owner_maps : NULL,
 	};
 
 	cap->delivered = calloc(cap->n_devs, sizeof(*cap->delivered));
@@ -387,7 +453,11 @@ static int capture_loop(struct capture *cap)
 static int open_tls(struct capture *cap)
 {
 	const struct ecap_options *opts = cap->opts;
-	struct tls_source_opts tls_opts = { .extra_libs = opts->tls_libs };
+	struct tls_source_opts tls_opts = {
+		.extra_libs = opts->tls_libs,
+		.owner_filter = &cap->filter,
+		.owner_maps = cap->sockets ? &cap->owner_maps : NULL,
+	};
 	int err;
 
 	if (opts->no_tls)
@@ -452,12 +522,10 @@ int capture_run(const struct ecap_options *opts)
 
 	install_signal_handlers();
 	err = opts->interfaces ? select_named(&cap, opts->interfaces) : select_up(&cap);
-	if (err)
-		goto out;
-	err = open_packets(&cap);
-	/* Without attribution the capture goes on; sock_source_open() said why. */
-	if (!err && sock_source_open(&cap.sockets))
-		log_warn("packets carry no process: the kernel lacks what attribution needs");
+	if (!err)
+		err = open_sockets(&cap);
+	if (!err)
+		err = open_packets(&cap);
 	if (!err)
 		err = open_tls(&cap);
 	if (!err)

@@ -48,6 +48,11 @@ enum option_id {
 	OPT_DURATION,
 	OPT_BUFFER_SIZE,
 	OPT_ATTACH,
+	OPT_PID,
+	OPT_FOLLOW_CHILDREN,
+	OPT_UID,
+	OPT_COMM,
+	OPT_CGROUP,
 	OPT_NO_TLS,
 	OPT_TLS_LIB,
 	OPT_KEYLOG_FILE,
@@ -120,6 +125,26 @@ static const struct option_desc table[] = {
 	  .help = "How the TC programs attach to the interfaces", .def = "auto",
 	  .choices = attach_choices, .extcap = EXTCAP_ARG_SELECTOR, .display = "Attach with",
 	  .group = "Advanced" },
+	{ .id = OPT_PID, .name = "pid", .arg = "PID[,PID...]",
+	  .help = "Only packets and TLS secrets of these processes (repeatable), their threads "
+		  "included",
+	  .min = 1, .max = 4194304, .extcap = EXTCAP_ARG_STRING, .display = "Process IDs",
+	  .group = "Processes" },
+	{ .id = OPT_FOLLOW_CHILDREN, .name = "follow-children",
+	  .help = "With --pid, also the processes they start from now on",
+	  .extcap = EXTCAP_ARG_BOOLFLAG, .display = "Follow children", .group = "Processes" },
+	{ .id = OPT_UID, .name = "uid", .arg = "UID",
+	  .help = "Only packets and TLS secrets of processes of this user ID", .min = 0,
+	  .max = UINT32_MAX - 1, .extcap = EXTCAP_ARG_STRING, .display = "User ID",
+	  .group = "Processes" },
+	{ .id = OPT_COMM, .name = "comm", .arg = "NAME",
+	  .help = "Only packets and TLS secrets of processes with this command name (up to 15 "
+		  "bytes, as ps shows it)",
+	  .extcap = EXTCAP_ARG_STRING, .display = "Command name", .group = "Processes" },
+	{ .id = OPT_CGROUP, .name = "cgroup", .arg = "PATH",
+	  .help = "Only packets and TLS secrets of processes in this cgroup v2 (its path, under "
+		  "the cgroup2 mount or absolute)",
+	  .extcap = EXTCAP_ARG_STRING, .display = "Cgroup", .group = "Processes" },
 	{ .id = OPT_NO_TLS, .name = "no-tls",
 	  .help = "Capture packets only: take no TLS secrets",
 	  .extcap = EXTCAP_ARG_BOOLFLAG, .display = "Without TLS secrets", .group = "TLS" },
@@ -153,6 +178,7 @@ struct parse_state {
 	struct ecap_options *opts;
 	GPtrArray *interfaces; /* names, deduplicated */
 	GPtrArray *tls_libs;
+	GArray *pids; /* uint32_t */
 	bool any_interface;
 	char *write;	     /* -w */
 	char *filter_option; /* -f */
@@ -292,6 +318,26 @@ static gboolean add_interfaces(struct parse_state *st, const char *name, const c
 	return ok;
 }
 
+/* --pid N[,N...], repeatable; Wireshark's empty field means no filter. */
+static gboolean add_pids(struct parse_state *st, const struct option_desc *o, const char *name,
+			 const char *value, GError **err)
+{
+	char **parts = g_strsplit(value, ",", -1);
+	gboolean ok = TRUE;
+
+	for (char **p = parts; ok && *p; p++) {
+		uint64_t pid;
+
+		if (!**p && !*value)
+			break;
+		ok = parse_number(o, name, *p, &pid, err);
+		if (ok)
+			g_array_append_val(st->pids, (uint32_t){ (uint32_t)pid });
+	}
+	g_strfreev(parts);
+	return ok;
+}
+
 static void set_string(char **field, const char *value)
 {
 	g_free(*field);
@@ -371,6 +417,29 @@ static gboolean set_option(struct parse_state *st, const struct option_desc *o, 
 		if (!parse_choice(o, name, value, &choice, err))
 			return FALSE;
 		opts->attach = choice; /* attach_choices[] is in enum attach_mode order */
+		return TRUE;
+	case OPT_PID:
+		return add_pids(st, o, name, value, err);
+	case OPT_FOLLOW_CHILDREN:
+		opts->follow_children = true;
+		return TRUE;
+	case OPT_UID:
+		if (!*value)
+			return TRUE; /* Wireshark's empty field: any user */
+		if (!parse_number(o, name, value, &n, err))
+			return FALSE;
+		opts->uid = n;
+		return TRUE;
+	case OPT_COMM:
+		if (strlen(value) > 15)
+			return fail(err, "%s '%s' is longer than a command name can be (15 bytes)",
+				    name, value);
+		if (*value)
+			set_string(&opts->comm, value);
+		return TRUE;
+	case OPT_CGROUP:
+		if (*value)
+			set_string(&opts->cgroup, value);
 		return TRUE;
 	case OPT_NO_TLS:
 		opts->no_tls = true;
@@ -629,6 +698,11 @@ static gboolean check_rules(struct parse_state *st, GError **err)
 			    opts->extcap_interface);
 	if (opts->capture && !opts->fifo)
 		return fail(err, "--capture needs --fifo PATH to write the capture to");
+	if (opts->follow_children && !st->pids->len)
+		return fail(err, "--follow-children follows the processes of --pid; give --pid");
+	opts->n_pids = st->pids->len;
+	opts->pids = opts->n_pids ? g_memdup2(st->pids->data, opts->n_pids * sizeof(uint32_t))
+				  : NULL;
 	if (opts->no_tls && (st->tls_libs->len || opts->keylog_file))
 		return fail(err, "--no-tls takes no secrets; drop --tls-lib and --keylog-file");
 	return settle_filter(st, err) && settle_interfaces(st) && settle_tls_libs(st) &&
@@ -659,8 +733,10 @@ int options_parse(int argc, char **argv, struct ecap_options *opts)
 	int ret = -1;
 
 	memset(opts, 0, sizeof(*opts));
+	opts->uid = -1;
 	st.interfaces = g_ptr_array_new_with_free_func(g_free);
 	st.tls_libs = g_ptr_array_new_with_free_func(g_free);
+	st.pids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	if (!g_get_prgname())
 		g_set_prgname(PROG);
 	if (apply_defaults(&st))
@@ -681,6 +757,8 @@ cleanup:
 		g_ptr_array_free(st.interfaces, TRUE);
 	if (st.tls_libs)
 		g_ptr_array_free(st.tls_libs, TRUE);
+	if (st.pids)
+		g_array_free(st.pids, TRUE);
 	g_free(st.write);
 	g_free(st.filter_option);
 	g_strfreev(st.trailing);
@@ -701,5 +779,8 @@ void options_free(struct ecap_options *opts)
 	g_free(opts->filter);
 	g_strfreev(opts->tls_libs);
 	g_free(opts->keylog_file);
+	g_free(opts->pids);
+	g_free(opts->comm);
+	g_free(opts->cgroup);
 	memset(opts, 0, sizeof(*opts));
 }

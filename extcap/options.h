@@ -42,6 +42,14 @@ struct ecap_options {
 	char *keylog_file;   /* also write SSLKEYLOGFILE lines here, NULL for none */
 	uint32_t tls_wait_ms; /* longest a handshake's packets wait for its secrets */
 
+	/* Whose packets and secrets, evaluated in the kernel */
+	uint32_t *pids;	/* --pid, n_pids of them */
+	int n_pids;
+	bool follow_children;
+	int64_t uid;  /* -1: any */
+	char *comm;   /* NULL: any */
+	char *cgroup; /* cgroup v2 path, NULL: any */
+
 	bool verbose;
 	bool version;
 };

@@ -45,7 +45,7 @@ struct packet_source {
 static int configure_iface(struct packet_source *src, int slot, const struct packet_source_opts *opts)
 {
 	const struct netdev *dev = &opts->devs[slot];
-	struct iface_cfg cfg = { .slot = slot };
+	struct iface_cfg cfg = { .slot = slot, .raw = dev->linktype == LINKTYPE_RAW };
 	struct filter_prog prog;
 	char err[FILTER_ERRBUF_SIZE];
 	__u32 key = dev->ifindex;
@@ -225,6 +225,14 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		return -errno;
 	}
 	src->skel->rodata->snaplen = opts->snaplen;
+	if (opts->owner_filter)
+		OWNER_FILTER_RODATA(src->skel->rodata, opts->owner_filter);
+	err = owner_maps_reuse(opts->owner_maps, src->skel->maps.owners, src->skel->maps.tuples,
+			       src->skel->maps.filter_pids);
+	if (err) {
+		log_error("failed to share the socket owner maps: %s", strerror(-err));
+		return err;
+	}
 	src->skel->rodata->wakeup_bytes = ring / 16;
 	bpf_map__set_max_entries(src->skel->maps.events, ring);
 	bpf_map__set_max_entries(src->skel->maps.scratch, src->ncpus);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "netdev.h"
+#include "owner_filter.h"
 #include "tc_attach.h"
 
 struct packet_source;
@@ -20,6 +21,8 @@ struct packet_source_opts {
 	uint32_t snaplen;
 	uint32_t ring_kib;
 	enum attach_mode attach;
+	const struct owner_filter *owner_filter; /* NULL: every process */
+	const struct owner_maps *owner_maps;	 /* NULL: no attribution */
 };
 
 struct packet {

@@ -19,6 +19,7 @@
 #include <glib.h>
 #include "log.h"
 #include "netdev.h"
+#include "owner_filter.h"
 #include "packets.h"
 #include "pkt_tuple.h"
 #include "sock_source.h"
@@ -515,7 +516,36 @@ static uint32_t our_netns(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
 }
 
-int sock_source_open(struct sock_source **out)
+static int load(struct sock_source *src, const struct owner_filter *filter)
+{
+	int err;
+
+	src->skel = sockets_bpf__open();
+	if (!src->skel)
+		return -errno;
+	if (filter) {
+		OWNER_FILTER_RODATA(src->skel->rodata, filter);
+		src->skel->rodata->follow_children = filter->follow_children;
+	}
+	err = sockets_bpf__load(src->skel);
+	for (int i = 0; !err && filter && i < filter->n_pids; i++) {
+		__u8 one = 1;
+
+		if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.filter_pids), &filter->pids[i],
+					&one, BPF_ANY))
+			err = -errno;
+	}
+	return err;
+}
+
+void sock_source_maps(const struct sock_source *src, struct owner_maps *maps)
+{
+	maps->owners = bpf_map__fd(src->skel->maps.owners);
+	maps->tuples = bpf_map__fd(src->skel->maps.tuples);
+	maps->pids = bpf_map__fd(src->skel->maps.filter_pids);
+}
+
+int sock_source_open(struct sock_source **out, const struct owner_filter *filter)
 {
 	struct sock_source *src = g_new0(struct sock_source, 1);
 	int err;
@@ -529,9 +559,8 @@ int sock_source_open(struct sock_source **out)
 	src->netns = our_netns();
 	find_cgroup2_root(src);
 
-	src->skel = sockets_bpf__open_and_load();
-	if (!src->skel) {
-		err = -errno;
+	err = load(src, filter);
+	if (err) {
 		log_error("failed to load the process attribution eBPF programs: %s",
 			  strerror(-err));
 		goto fail;

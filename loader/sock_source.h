@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "owner_filter.h"
 #include "packet_source.h"
 
 struct sock_source;
@@ -25,8 +26,14 @@ struct owner {
 	const char *container; /* container id found in the cgroup path, NULL: none */
 };
 
-/* Loads and attaches the socket hooks and reads the sockets open now. */
-int sock_source_open(struct sock_source **src);
+/*
+ * Loads and attaches the socket hooks with the process filter @filter (NULL:
+ * none), and reads the sockets open now. Returns 0 or a negative errno.
+ */
+int sock_source_open(struct sock_source **src, const struct owner_filter *filter);
+
+/* The socket-owner maps, for the objects that filter on them. */
+void sock_source_maps(const struct sock_source *src, struct owner_maps *maps);
 
 /* Readable when the kernel has events for us; for epoll. */
 int sock_source_fd(const struct sock_source *src);

@@ -16,6 +16,7 @@
 #include "build_id.h"
 #include "clock.h"
 #include "log.h"
+#include "owner_filter.h"
 #include "tls.h"
 #include "tls.skel.h"
 #include "tls_probe.h"
@@ -365,9 +366,16 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
 	src->pending = g_hash_table_new(NULL, NULL);
 
-	src->skel = tls_bpf__open_and_load();
-	if (!src->skel) {
-		err = -errno;
+	src->skel = tls_bpf__open();
+	err = src->skel ? 0 : -errno;
+	if (!err && opts->owner_filter)
+		OWNER_FILTER_RODATA(src->skel->rodata, opts->owner_filter);
+	if (!err)
+		err = owner_maps_reuse(opts->owner_maps, src->skel->maps.owners,
+				       src->skel->maps.tuples, src->skel->maps.filter_pids);
+	if (!err)
+		err = tls_bpf__load(src->skel);
+	if (err) {
 		log_error("failed to load the TLS eBPF programs: %s", strerror(-err));
 		goto fail;
 	}

@@ -27,8 +27,13 @@ struct tls_secret {
 
 struct tls_source;
 
+struct owner_filter;
+struct owner_maps;
+
 struct tls_source_opts {
 	char **extra_libs; /* NULL-terminated libssl files to hook besides those mapped */
+	const struct owner_filter *owner_filter; /* NULL: every process's secrets */
+	const struct owner_maps *owner_maps;
 };
 
 typedef void (*secret_fn)(void *ctx, const struct tls_secret *secret);

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Socket owners and the capture's filter on them (--pid, --uid, --comm,
+ * --cgroup), for every object that attributes or filters: sockets.bpf.c
+ * fills the maps; packets.bpf.c and tls.bpf.c read them. User space creates
+ * the maps once and hands the same ones to each object before it loads.
+ */
+#ifndef ECAP_OWNERS_BPF_H
+#define ECAP_OWNERS_BPF_H
+
+#include "sockets.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct sock_owner);
+} owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct sock_tuple);
+	__type(value, struct sock_owner);
+} tuples SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_PIDS);
+	__type(key, __u32); /* pid (thread group id) */
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+/* Load-time settings; unset: filter_uid == (__u32)-1, filter_comm[0] == 0, filter_cgroup == 0. */
+const volatile bool filter_by_pid = false;
+const volatile __u32 filter_uid = (__u32)-1;
+const volatile char filter_comm[SOCK_COMM_SIZE] = {};
+const volatile __u64 filter_cgroup = 0;
+
+static __always_inline bool owner_filter_set(void)
+{
+	return filter_by_pid || filter_uid != (__u32)-1 || filter_comm[0] || filter_cgroup;
+}
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < SOCK_COMM_SIZE; i++) {
+		if (comm[i] != filter_comm[i])
+			return false;
+		if (!comm[i])
+			return true;
+	}
+	return true;
+}
+
+static __always_inline bool owner_allowed(const struct sock_owner *o)
+{
+	if (filter_by_pid && !bpf_map_lookup_elem(&filter_pids, &o->pid))
+		return false;
+	if (filter_uid != (__u32)-1 && o->uid != filter_uid)
+		return false;
+	if (filter_comm[0] && !comm_matches(o->comm))
+		return false;
+	if (filter_cgroup && o->cgroup_id != filter_cgroup)
+		return false;
+	return true;
+}
+
+#endif

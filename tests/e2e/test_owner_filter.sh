@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The process filters, evaluated in the kernel: with --pid, --comm, --uid or
+# --follow-children, packets of other processes are absent from the file
+# (and never reached user space: the ISB's filter_accept counts only them).
+source "$(dirname "$0")/lib.sh"
+
+two_hosts
+PORT=7100
+
+# A UDP sender that runs until told to stop, its pid in FILE.
+sender() { # PIDFILE PAYLOAD_SIZE [as USER]
+	local pidfile=$1 size=$2
+	shift 2
+	# setpriv and python3 exec in turn: the pid written stays the sender's.
+	ip netns exec "$NS_A" bash -c \
+		'echo $$ >"$0"; exec '"${1:+setpriv --reuid=$1 --regid=$1 --clear-groups}"' /usr/bin/python3 -c "
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(750):
+    s.sendto(b\"x\" * int(sys.argv[2]), (sys.argv[1], 7100))
+    time.sleep(0.02)
+" "$@"' "$pidfile" "$ADDR_B" "$size" &
+	started $!
+	for _ in $(seq 100); do [ -s "$pidfile" ] && return; sleep 0.02; done
+	fail "sender did not start"
+}
+
+capture() { # OUT ARGS...: two seconds of the veth, with a process filter
+	local out=$1
+	shift
+	ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" --no-tls --duration 2 -w "$out" "$@" \
+		2>"$WORK/err" || fail "ecap-tls $* failed: $(cat "$WORK/err")"
+}
+
+sizes_by_pid() { # FILE: "udp_payload_size pid" pairs, counted
+	tshark -r "$1" -Y udp -T fields -e udp.length -e ecap.pid 2>/dev/null | sort | uniq -c
+}
+
+sender "$WORK/a.pid" 11
+sender "$WORK/b.pid" 22
+sender "$WORK/nobody.pid" 33 65534
+a=$(cat "$WORK/a.pid") b=$(cat "$WORK/b.pid") nobody=$(cat "$WORK/nobody.pid")
+sleep 0.3
+
+capture "$WORK/pid.pcapng" --pid "$a"
+got=$(sizes_by_pid "$WORK/pid.pcapng")
+echo "--pid $a: $(echo $got)"
+[ "$(awk '{print $2, $3}' <<<"$got")" = "19 $a" ] || fail "--pid $a let through: $got"
+[ "$(awk '{print $1}' <<<"$got")" -ge 20 ] || fail "--pid $a: too few packets: $got"
+accepted=$(python3 "$E2E_DIR/pcapng_stats.py" "$WORK/pid.pcapng" | grep -o 'filter_accept=[0-9]*')
+[ "${accepted#*=}" = "$(awk '{print $1}' <<<"$got")" ] ||
+	fail "the kernel accepted $accepted, the file has $got"
+
+capture "$WORK/uid.pcapng" --uid 65534
+got=$(sizes_by_pid "$WORK/uid.pcapng")
+echo "--uid 65534: $(echo $got)"
+[ "$(awk '{print $2, $3}' <<<"$got")" = "41 $nobody" ] || fail "--uid 65534 let through: $got"
+
+# The same interpreter under another file name has another command name.
+cp "$(readlink -f /usr/bin/python3)" "$WORK/ecapsender"
+ip netns exec "$NS_A" "$WORK/ecapsender" -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(150):
+    s.sendto(b'c' * 44, ('$ADDR_B', 7100)); time.sleep(0.02)
+" &
+started $!
+sleep 0.3
+capture "$WORK/comm.pcapng" --comm ecapsender
+got=$(sizes_by_pid "$WORK/comm.pcapng" | awk '{print $2}' | sort -u | tr '\n' ' ')
+echo "--comm ecapsender: sizes $got"
+[ "$got" = "52 " ] || fail "--comm ecapsender gave payload sizes $got"
+
+# A parent given by --pid, a child it starts during the capture.
+ip netns exec "$NS_A" bash -c 'echo $$ >"$0"; sleep 0.7; exec /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(30):
+    s.sendto(b\"k\" * 55, (\"'"$ADDR_B"'\", 7100)); time.sleep(0.02)
+" & wait' "$WORK/parent.pid" &
+started $!
+for _ in $(seq 100); do [ -s "$WORK/parent.pid" ] && break; sleep 0.02; done
+capture "$WORK/children.pcapng" --pid "$(cat "$WORK/parent.pid")" --follow-children
+got=$(sizes_by_pid "$WORK/children.pcapng")
+echo "--pid parent --follow-children: $(echo $got)"
+[ "$(awk '{print $2}' <<<"$got" | sort -u)" = 63 ] || fail "--follow-children: $got"
+
+assert_nothing_left "$NS_A"
+pass
