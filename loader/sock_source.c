@@ -314,6 +314,20 @@ static void parse_hex_addr(const char *hex, int family, uint8_t *addr)
 	}
 }
 
+/* The kernel's filter knows these sockets too, before they send anything. */
+static void seed_kernel(struct sock_source *src, const struct tuple_key *key,
+			const struct owner_rec *rec)
+{
+	struct sock_tuple t = { .family = key->family, .protocol = key->protocol,
+				.lport = key->lport, .rport = key->rport };
+	struct sock_owner o = { .pid = rec->pid, .uid = rec->uid, .cgroup_id = rec->cgroup_id };
+
+	memcpy(t.laddr, key->laddr, sizeof(t.laddr));
+	memcpy(t.raddr, key->raddr, sizeof(t.raddr));
+	memcpy(o.comm, rec->comm, sizeof(o.comm));
+	bpf_map_update_elem(bpf_map__fd(src->skel->maps.tuples), &t, &o, BPF_NOEXIST);
+}
+
 static void seed_table(struct sock_source *src, const char *file, int family, int protocol,
 		       GHashTable *inodes)
 {
@@ -341,6 +355,7 @@ static void seed_table(struct sock_source *src, const char *file, int family, in
 			parse_hex_addr(raddr, family, key.raddr);
 		owner_from_proc(src, GPOINTER_TO_INT(pid), uid, &rec);
 		put_tuple(src, &key, &rec);
+		seed_kernel(src, &key, &rec);
 	}
 	fclose(f);
 }
