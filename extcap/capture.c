@@ -40,6 +40,11 @@ struct capture {
 	struct sock_source *sockets; /* process attribution; NULL where the kernel cannot */
 	struct owner_filter filter;  /* --pid, --uid, --comm, --cgroup */
 	struct owner_maps owner_maps;
+	/* The last packet's owner and its comment, reused for the next packets. */
+	struct owner last_owner;
+	struct process_info last_info;
+	char last_comment[COMMENT_MAX];
+	bool has_last_owner;
 	int epoll_fd;
 	uint64_t *delivered; /* per dev */
 	uint64_t written;
@@ -229,33 +234,63 @@ static bool count_reached(const struct capture *cap)
 	return cap->opts->count && cap->written >= cap->opts->count;
 }
 
-/* The packet's process, as a comment a person can read (docs/comment-format.md). */
-static const char *owner_comment(struct capture *cap, const struct packet *pkt, char *buf,
-				 size_t size)
+static bool same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_owner(const struct owner *a, const struct owner *b)
+{
+	return a->pid == b->pid && a->tid == b->tid && a->uid == b->uid &&
+	       !strcmp(a->comm, b->comm) && same_string(a->exe, b->exe) &&
+	       same_string(a->cgroup, b->cgroup) && same_string(a->container, b->container);
+}
+
+static void format_owner(struct capture *cap, const struct owner *o)
+{
+	struct process_info *info = &cap->last_info;
+
+	memset(info, 0, sizeof(*info));
+	info->pid = o->pid;
+	info->tid = o->tid;
+	info->has_tid = o->tid != 0;
+	info->uid = o->uid;
+	info->has_uid = true;
+	snprintf(info->comm, sizeof(info->comm), "%s", o->comm);
+	snprintf(info->exe, sizeof(info->exe), "%s", o->exe ? o->exe : "");
+	snprintf(info->cgroup, sizeof(info->cgroup), "%s", o->cgroup ? o->cgroup : "");
+	snprintf(info->container, sizeof(info->container), "%s", o->container ? o->container : "");
+	if (comment_format(info, cap->last_comment, sizeof(cap->last_comment)) < 0)
+		cap->last_comment[0] = 0;
+	/* Keep what the strings said, not where they were: the tables may free them. */
+	cap->last_owner = *o;
+	cap->last_owner.exe = info->exe[0] ? info->exe : NULL;
+	cap->last_owner.cgroup = info->cgroup[0] ? info->cgroup : NULL;
+	cap->last_owner.container = info->container[0] ? info->container : NULL;
+	cap->has_last_owner = true;
+}
+
+/*
+ * The packet's process, as a comment a person can read (docs/comment-format.md).
+ * Packets of one connection come in runs: the last comment is reused while
+ * the owner stays the same.
+ */
+static const char *owner_comment(struct capture *cap, const struct packet *pkt)
 {
 	const struct owner *o;
-	struct process_info info = { 0 };
 
 	if (!cap->sockets)
 		return NULL;
 	o = sock_source_owner(cap->sockets, pkt, cap->devs[pkt->dev].linktype);
 	if (!o)
 		return NULL;
-	info.pid = o->pid;
-	info.tid = o->tid;
-	info.has_tid = o->tid != 0;
-	info.uid = o->uid;
-	info.has_uid = true;
-	snprintf(info.comm, sizeof(info.comm), "%s", o->comm);
-	snprintf(info.exe, sizeof(info.exe), "%s", o->exe ? o->exe : "");
-	snprintf(info.cgroup, sizeof(info.cgroup), "%s", o->cgroup ? o->cgroup : "");
-	snprintf(info.container, sizeof(info.container), "%s", o->container ? o->container : "");
-	return comment_format(&info, buf, size) < 0 ? NULL : buf;
+	if (!cap->has_last_owner || !same_owner(o, &cap->last_owner))
+		format_owner(cap, o);
+	return cap->last_comment[0] ? cap->last_comment : NULL;
 }
 
 static void write_packet(struct capture *cap, const struct packet *pkt)
 {
-	char comment[COMMENT_MAX];
 	struct pcapng_packet epb = {
 		.iface_id = pkt->dev,
 		.ts_ns = pkt->ts_ns,
@@ -263,7 +298,7 @@ static void write_packet(struct capture *cap, const struct packet *pkt)
 		.cap_len = pkt->cap_len,
 		.len = pkt->len,
 		.flags = pkt->dir, /* enum pkt_dir uses the epb_flags direction bits */
-		.comment = owner_comment(cap, pkt, comment, sizeof(comment)),
+		.comment = owner_comment(cap, pkt),
 	};
 
 	cap->write_err = pcapng_write_packet(cap->out, &epb);
