@@ -80,6 +80,17 @@ send_until_exit $pid
 wait $pid || fail "a closed reader is not a clean stop: $(cat "$WORK/err")"
 assert_nothing_left "$NS_A"
 
+# SIGKILL: with tcx links (and uprobe, tracepoint and cgroup links), the
+# kernel removes everything of ours with the process.
+rm -f "$WORK/c.pcapng"
+ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" -i lo -w "$WORK/c.pcapng" 2>"$WORK/err" &
+pid=$!
+started $pid
+wait_for_size "$WORK/c.pcapng" 100
+stop_pid $pid KILL || true
+assert_nothing_left "$NS_A"
+capinfos "$WORK/c.pcapng" >/dev/null 2>&1 || fail "a SIGKILLed capture is not valid pcapng"
+
 # Bad input: one line on stderr, a non-zero exit, nothing attached.
 bad_input() { # WHAT ARGS...
 	local what=$1 rc=0
