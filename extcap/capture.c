@@ -166,12 +166,15 @@ static int open_sockets(struct capture *cap)
 		sock_source_maps(cap->sockets, &cap->owner_maps);
 		return 0;
 	}
+	if (err == -EPERM)
+		return err;
 	if (owner_filter_set(&cap->filter)) {
 		log_error("--pid, --uid, --comm and --cgroup need process attribution, which this "
 			  "kernel cannot do");
 		return err;
 	}
-	log_warn("packets carry no process: the kernel lacks what attribution needs");
+	log_warn("packets carry no process: this kernel cannot load the attribution programs "
+		 "(%s; --verbose tells more)", strerror(-err));
 	return 0;
 }
 

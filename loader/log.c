@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -59,4 +61,14 @@ void log_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("", fmt, ap);
 	va_end(ap);
+}
+
+void log_load_error(const char *what, int err)
+{
+	if (err == -EPERM)
+		log_error("not allowed to load eBPF programs: run as root, or give the binary "
+			  "CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON");
+	else
+		log_error("failed to load the %s eBPF programs: %s%s", what, strerror(-err),
+			  verbose ? "" : " (run with --verbose for the verifier's log)");
 }

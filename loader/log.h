@@ -14,4 +14,7 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Why loading the @what eBPF programs failed with @err, in one line that says what to do. */
+void log_load_error(const char *what, int err);
+
 #endif

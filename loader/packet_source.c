@@ -239,8 +239,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 
 	err = packets_bpf__load(src->skel);
 	if (err) {
-		log_error("failed to load the packet capture eBPF programs: %s%s", strerror(-err),
-			  log_verbose() ? "" : " (run with --verbose for the verifier's log)");
+		log_load_error("packet capture", err);
 		return err;
 	}
 	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.events), on_event, src, NULL);

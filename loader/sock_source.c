@@ -576,8 +576,11 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 
 	err = load(src, filter);
 	if (err) {
-		log_error("failed to load the process attribution eBPF programs: %s",
-			  strerror(-err));
+		/* Without permission nothing else will load either: that is the one line. */
+		if (err == -EPERM)
+			log_load_error("process attribution", err);
+		else
+			log_debug("process attribution: %s", strerror(-err));
 		goto fail;
 	}
 	err = sockets_bpf__attach(src->skel);

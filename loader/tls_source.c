@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -114,10 +115,33 @@ static int find_layout(struct tls_source *src, int ssl_fd, int crypto_fd,
 }
 
 /*
- * Locates the secrets of the libssl open at @ssl_fd (@path names it) and hooks
- * its ssl_log_secret(). Returns 0, or -1 after saying why the library is skipped.
+ * Why a library is not hooked: a warning for one a process maps (it is
+ * skipped, the capture goes on), an error for one the user named.
  */
-static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int crypto_fd)
+static void skipped(bool named, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void skipped(bool named, const char *path, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (named)
+		log_error("--tls-lib '%s': %s; name a libssl of OpenSSL 1.1.1 or later", path, why);
+	else
+		log_warn("skipping %s: %s", path, why);
+}
+
+/*
+ * Locates the secrets of the libssl open at @ssl_fd (@path names it, @named:
+ * by the user) and hooks its ssl_log_secret(). Returns 0, or -1 after saying
+ * why the library is not hooked.
+ */
+static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int crypto_fd,
+		       bool named)
 {
 	struct tls_lib_cfg cfg;
 	struct tls_layout layout;
@@ -126,23 +150,23 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 	int ret;
 
 	if (lib >= MAX_TLS_LIBS) {
-		log_warn("skipping %s: more than %d libssl files", path, MAX_TLS_LIBS);
+		skipped(named, path, "more than %d libssl files", MAX_TLS_LIBS);
 		return -1;
 	}
 	if (find_layout(src, ssl_fd, crypto_fd, &layout, err, sizeof(err))) {
-		log_warn("skipping %s: its secrets cannot be located: %s", path, err);
+		skipped(named, path, "its secrets cannot be located: %s", err);
 		return -1;
 	}
 	cfg.client_random_offset = layout.client_random_offset;
 	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.tls_libs), &lib, &cfg, BPF_ANY)) {
-		log_warn("skipping %s: %s", path, strerror(errno));
+		skipped(named, path, "%s", strerror(errno));
 		return -1;
 	}
 	ret = attach(src, src->skel->progs.ecap_log_secret, ssl_fd, layout.log_secret_offset,
 		     NULL, lib);
 	if (ret) {
-		log_warn("skipping %s (%s): cannot attach a uprobe: %s", path, layout.version,
-			 strerror(-ret));
+		skipped(named, path, "(%s) cannot attach a uprobe: %s", layout.version,
+			strerror(-ret));
 		return -1;
 	}
 	src->n_libs++;
@@ -240,7 +264,7 @@ static void scan_process(struct tls_source *src, int pid)
 
 		fd = open_file(ssl);
 		if (fd >= 0 && first_meeting(src, fd))
-			hook_libssl(src, ssl, fd, crypto_fd);
+			hook_libssl(src, ssl, fd, crypto_fd, false);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -337,14 +361,13 @@ static int hook_explicit(struct tls_source *src, char **paths)
 		int fd = open_file(*paths), crypto_fd, err = 0;
 
 		if (fd < 0) {
-			log_error("cannot read --tls-lib '%s': %s", *paths, strerror(errno));
+			log_error("cannot read --tls-lib '%s': %s; name a readable libssl file",
+				  *paths, strerror(errno));
 			return -errno;
 		}
 		crypto_fd = open_file(sibling_libcrypto(*paths, crypto, sizeof(crypto)));
-		if (first_meeting(src, fd) && hook_libssl(src, *paths, fd, crypto_fd)) {
-			log_error("--tls-lib '%s' is not a libssl whose secrets can be taken", *paths);
+		if (first_meeting(src, fd) && hook_libssl(src, *paths, fd, crypto_fd, true))
 			err = -EINVAL;
-		}
 		close(fd);
 		if (crypto_fd >= 0)
 			close(crypto_fd);
@@ -376,7 +399,7 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 	if (!err)
 		err = tls_bpf__load(src->skel);
 	if (err) {
-		log_error("failed to load the TLS eBPF programs: %s", strerror(-err));
+		log_load_error("TLS", err);
 		goto fail;
 	}
 	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.tls_events), on_event, src, NULL);
