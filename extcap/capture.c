@@ -1,25 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <sys/epoll.h>
-#include <sys/param.h>
-#include <sys/stat.h>
-#include <limits.h>
-#include <unistd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/epoll.h>
+#include <sys/param.h>
+#include <unistd.h>
 #include "capture.h"
+#include "cgroup.h"
 #include "clock.h"
+#include "comment.h"
 #include "log.h"
 #include "netdev.h"
 #include "packet_source.h"
 #include "pcapng.h"
 #include "secrets.h"
 #include "sock_source.h"
-#include "comment.h"
 #include "tls_gate.h"
 #include "tls_source.h"
 
@@ -68,69 +66,6 @@ static void install_signal_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-static int select_named(struct capture *cap, char **names)
-{
-	int n = 0;
-
-	while (names[n])
-		n++;
-	cap->devs = calloc(n, sizeof(*cap->devs));
-	if (!cap->devs)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
-		if (netdev_lookup(names[i], &cap->devs[i])) {
-			log_error("no interface named '%s' in this network namespace; 'ip link' "
-				  "lists them", names[i]);
-			return -ENODEV;
-		}
-		for (int j = 0; j < i; j++) {
-			if (cap->devs[j].ifindex == cap->devs[i].ifindex) {
-				log_error("interface '%s' is given twice; name it once", names[i]);
-				return -EINVAL;
-			}
-		}
-	}
-	cap->n_devs = n;
-	return 0;
-}
-
-static int select_up(struct capture *cap)
-{
-	int n = netdev_list(&cap->devs);
-
-	if (n < 0) {
-		log_error("failed to list network interfaces: %s", strerror(-n));
-		return n;
-	}
-	for (int i = 0; i < n; i++) {
-		if (cap->devs[i].up)
-			cap->devs[cap->n_devs++] = cap->devs[i];
-	}
-	if (!cap->n_devs) {
-		log_error("no network interface is up; bring one up or name one with -i");
-		return -ENODEV;
-	}
-	return 0;
-}
-
-/* A cgroup by its path, absolute or under the cgroup v2 mount: its id is its inode. */
-static int cgroup_id(const char *path, uint64_t *id)
-{
-	char full[PATH_MAX];
-	struct stat st;
-
-	if (stat(path, &st)) {
-		snprintf(full, sizeof(full), "/sys/fs/cgroup/unified/%s", path);
-		if (stat(full, &st)) {
-			snprintf(full, sizeof(full), "/sys/fs/cgroup/%s", path);
-			if (stat(full, &st))
-				return -ENOENT;
-		}
-	}
-	*id = st.st_ino;
-	return 0;
 }
 
 static int make_filter(struct capture *cap)
@@ -559,9 +494,11 @@ int capture_run(const struct ecap_options *opts)
 	int err;
 
 	install_signal_handlers();
-	err = opts->interfaces ? select_named(&cap, opts->interfaces) : select_up(&cap);
-	if (!err)
-		err = open_sockets(&cap);
+	err = netdev_select(opts->interfaces, &cap.devs);
+	if (err < 0)
+		goto out;
+	cap.n_devs = err;
+	err = open_sockets(&cap);
 	if (!err)
 		err = open_packets(&cap);
 	if (!err)

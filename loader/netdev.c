@@ -17,6 +17,7 @@
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include "log.h"
 #include "netdev.h"
 
 #ifndef ARPHRD_IP6GRE
@@ -248,4 +249,61 @@ cleanup:
 		close(sock);
 	if_freenameindex(names);
 	return err ? err : n;
+}
+
+static int select_named(char **names, struct netdev **out)
+{
+	struct netdev *devs;
+	int n = 0;
+
+	while (names[n])
+		n++;
+	devs = calloc(n ? n : 1, sizeof(*devs));
+	if (!devs)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		if (netdev_lookup(names[i], &devs[i])) {
+			log_error("no interface named '%s' in this network namespace; 'ip link' "
+				  "lists them", names[i]);
+			free(devs);
+			return -ENODEV;
+		}
+		for (int j = 0; j < i; j++) {
+			if (devs[j].ifindex == devs[i].ifindex) {
+				log_error("interface '%s' is given twice; name it once", names[i]);
+				free(devs);
+				return -EINVAL;
+			}
+		}
+	}
+	*out = devs;
+	return n;
+}
+
+static int select_up(struct netdev **out)
+{
+	struct netdev *devs;
+	int n = netdev_list(&devs), up = 0;
+
+	if (n < 0) {
+		log_error("failed to list network interfaces: %s", strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		if (devs[i].up)
+			devs[up++] = devs[i];
+	}
+	if (!up) {
+		log_error("no network interface is up; bring one up or name one with -i");
+		free(devs);
+		return -ENODEV;
+	}
+	*out = devs;
+	return up;
+}
+
+int netdev_select(char **names, struct netdev **devs)
+{
+	*devs = NULL;
+	return names ? select_named(names, devs) : select_up(devs);
 }

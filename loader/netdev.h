@@ -31,4 +31,12 @@ int netdev_lookup(const char *name, struct netdev *dev);
  */
 int netdev_list(struct netdev **devs);
 
+/*
+ * The interfaces to capture: those named in the NULL-terminated @names, or,
+ * when @names is NULL, every interface that is up. Returns their count with
+ * the malloc'ed array in @devs, or a negative errno after one line on stderr
+ * that names the culprit.
+ */
+int netdev_select(char **names, struct netdev **devs);
+
 #endif

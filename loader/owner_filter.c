@@ -22,3 +22,4 @@ int owner_maps_reuse(const struct owner_maps *m, struct bpf_map *owners, struct 
 		err = bpf_map__reuse_fd(pids, m->pids);
 	return err;
 }
+

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <mntent.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <glib.h>
+#include "cgroup.h"
 #include "log.h"
 #include "netdev.h"
 #include "owner_filter.h"
@@ -480,21 +480,6 @@ const struct owner *sock_source_owner(struct sock_source *src, const struct pack
 
 /* ---- lifecycle ---- */
 
-static void find_cgroup2_root(struct sock_source *src)
-{
-	FILE *mounts = setmntent("/proc/self/mounts", "re");
-	struct mntent *m;
-
-	while (mounts && (m = getmntent(mounts))) {
-		if (!strcmp(m->mnt_type, "cgroup2")) {
-			snprintf(src->cgroup_root, sizeof(src->cgroup_root), "%s", m->mnt_dir);
-			break;
-		}
-	}
-	if (mounts)
-		endmntent(mounts);
-}
-
 static void destroy_link(gpointer link)
 {
 	bpf_link__destroy(link);
@@ -572,7 +557,8 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 	src->exes = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	src->cgroups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	src->netns = our_netns();
-	find_cgroup2_root(src);
+	if (cgroup2_mount(src->cgroup_root, sizeof(src->cgroup_root)))
+		src->cgroup_root[0] = 0;
 
 	err = load(src, filter);
 	if (err) {
