@@ -85,5 +85,37 @@ got=$(sizes_by_pid "$WORK/children.pcapng")
 echo "--pid parent --follow-children: $(echo $got)"
 [ "$(awk '{print $2}' <<<"$got" | sort -u)" = 63 ] || fail "--follow-children: $got"
 
+# Secrets too belong to processes: with --comm curl, only curl's session has them
+# (the OpenSSL server's copies of them, and python's, are not taken).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj /CN=ecap.test -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+ip netns exec "$NS_B" openssl s_server -accept 4433 -cert "$WORK/cert.pem" \
+	-key "$WORK/key.pem" -www -quiet >/dev/null 2>&1 &
+started $!
+for _ in $(seq 100); do
+	ip netns exec "$NS_B" ss -ltnH 'sport = :4433' | grep -q . && break
+	sleep 0.05
+done
+ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" --comm curl --duration 3 -w "$WORK/tls.pcapng" \
+	2>"$WORK/err" &
+ecap=$!
+started $ecap
+wait_for_size "$WORK/tls.pcapng" 100
+sleep 0.3
+ip netns exec "$NS_A" curl -sk --max-time 5 -o /dev/null "https://$ADDR_B:4433/" ||
+	fail "curl over TLS failed"
+ip netns exec "$NS_A" /usr/bin/python3 -c "
+import ssl, urllib.request
+ctx = ssl._create_unverified_context()
+urllib.request.urlopen('https://$ADDR_B:4433/', context=ctx, timeout=5).read()
+" || fail "python over TLS failed"
+wait $ecap || fail "ecap-tls --comm curl failed: $(cat "$WORK/err")"
+randoms=$(python3 "$E2E_DIR/pcapng_secrets.py" lines "$WORK/tls.pcapng" | awk '{print $2}' | sort -u)
+curl_random=$(tshark -r "$WORK/tls.pcapng" -Y 'tls.handshake.type == 1' -T fields \
+	-e tls.handshake.random 2>/dev/null | tr -d ':' | head -1)
+echo "--comm curl: secrets of $(wc -w <<<"$randoms") session(s)"
+[ -n "$curl_random" ] && [ "$randoms" = "$curl_random" ] ||
+	fail "--comm curl took secrets of [$randoms], curl's session is [$curl_random]"
+
 assert_nothing_left "$NS_A"
 pass
