@@ -16,12 +16,16 @@
 #include <glib.h>
 #include "build_id.h"
 #include "clock.h"
+#include "freeze.h"
 #include "log.h"
 #include "owner_filter.h"
 #include "tls.h"
 #include "tls.skel.h"
 #include "tls_probe.h"
 #include "tls_source.h"
+
+/* New libssl files one process can bring at once. */
+#define MAX_NEW_LIBS 8
 
 /* A library file, told apart by its inode wherever it is mapped from. */
 struct lib_file {
@@ -245,11 +249,17 @@ static int open_file(const char *path)
 	return path && path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 }
 
-/* Hooks what @pid maps that we have not met before. */
-static void scan_process(struct tls_source *src, int pid)
+/*
+ * Hooks what @pid maps that we have not met before. A process that has just
+ * mapped a new libssl (@hold) is held still meanwhile, lest its first
+ * handshake beat the ~10 ms that hooking a new file takes the kernel.
+ */
+static void scan_process(struct tls_source *src, int pid, bool hold)
 {
 	struct mapped m = { .libssl = g_ptr_array_new_with_free_func(g_free) };
-	int fd, crypto_fd;
+	const char *paths[MAX_NEW_LIBS];
+	int fds[MAX_NEW_LIBS], n = 0, fd, crypto_fd;
+	struct frozen frozen = { 0 };
 
 	if (read_mappings(pid, &m))
 		goto out;
@@ -258,18 +268,26 @@ static void scan_process(struct tls_source *src, int pid)
 		hook_dynamic_loader(src, m.loader, fd);
 	if (fd >= 0)
 		close(fd);
-	crypto_fd = open_file(m.crypto);
-	for (guint i = 0; i < m.libssl->len; i++) {
-		const char *ssl = g_ptr_array_index(m.libssl, i);
-
-		fd = open_file(ssl);
+	for (guint i = 0; i < m.libssl->len && n < MAX_NEW_LIBS; i++) {
+		paths[n] = g_ptr_array_index(m.libssl, i);
+		fd = open_file(paths[n]);
 		if (fd >= 0 && first_meeting(src, fd))
-			hook_libssl(src, ssl, fd, crypto_fd, false);
-		if (fd >= 0)
+			fds[n++] = fd;
+		else if (fd >= 0)
 			close(fd);
+	}
+	if (!n)
+		goto out;
+	if (hold && pid != getpid())
+		freeze(pid, &frozen);
+	crypto_fd = open_file(m.crypto);
+	for (int i = 0; i < n; i++) {
+		hook_libssl(src, paths[i], fds[i], crypto_fd, false);
+		close(fds[i]);
 	}
 	if (crypto_fd >= 0)
 		close(crypto_fd);
+	thaw(&frozen);
 out:
 	g_ptr_array_free(m.libssl, TRUE);
 }
@@ -285,7 +303,7 @@ static void scan_all_processes(struct tls_source *src)
 	}
 	while ((d = readdir(proc))) {
 		if (isdigit((unsigned char)d->d_name[0]))
-			scan_process(src, atoi(d->d_name));
+			scan_process(src, atoi(d->d_name), false);
 	}
 	closedir(proc);
 }
@@ -335,7 +353,7 @@ int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx)
 	/* New libraries: hook them before their first handshake, as fast as we can. */
 	g_hash_table_iter_init(&it, src->pending);
 	while (g_hash_table_iter_next(&it, &pid, NULL))
-		scan_process(src, GPOINTER_TO_UINT(pid));
+		scan_process(src, GPOINTER_TO_UINT(pid), true);
 	g_hash_table_remove_all(src->pending);
 	return 0;
 }

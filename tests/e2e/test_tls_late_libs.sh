@@ -6,11 +6,9 @@
 # hook, so every secret must come from the OpenSSL clients: each client's
 # requests decrypt only if its own library was found and hooked in time.
 #
-# A new file is hooked about 10 ms after the dynamic loader maps it; a process
-# that maps a never-seen libssl and finishes its handshake sooner than that
-# (a curl to a local server takes ~5 ms) is missed once, and the processes
-# after it are not. So the first user of the private copy here is a python
-# client that connects 0.3 s after start, and a curl follows it.
+# Hooking a new file takes the kernel ~10 ms, longer than a curl to a local
+# server needs for its handshake: the process that mapped it is held still
+# meanwhile. So the first user of each copy here is a curl.
 source "$(dirname "$0")/lib.sh"
 
 SYS_LIBDIR=/usr/lib/x86_64-linux-gnu
@@ -50,18 +48,18 @@ urllib.request.urlopen("https://127.0.0.1:8443" + sys.argv[1], context=ctx, time
 }
 
 # 1. A private copy, found through LD_LIBRARY_PATH.
-ip netns exec "$NS" env LD_LIBRARY_PATH="$WORK/private" bash -c "$(declare -f python_get);
-	python_get /private-copy-python" || fail "python with the private copy failed"
 ip netns exec "$NS" env LD_LIBRARY_PATH="$WORK/private" \
 	curl -sk --max-time 10 -o /dev/null https://127.0.0.1:8443/private-copy-curl ||
 	fail "curl with the private copy failed"
+ip netns exec "$NS" env LD_LIBRARY_PATH="$WORK/private" bash -c "$(declare -f python_get);
+	python_get /private-copy-python" || fail "python with the private copy failed"
 
 # 2. A container: its own mount namespace maps a different file at the system path.
 ip netns exec "$NS" unshare -m --propagation private bash -c "$(declare -f python_get)
 	mount --bind '$WORK/container/libssl.so.3' $SYS_LIBDIR/libssl.so.3 &&
 	mount --bind '$WORK/container/libcrypto.so.3' $SYS_LIBDIR/libcrypto.so.3 &&
-	python_get /container-python &&
-	curl -sk --max-time 10 -o /dev/null https://127.0.0.1:8443/container-curl" ||
+	curl -sk --max-time 10 -o /dev/null https://127.0.0.1:8443/container-curl &&
+	python_get /container-python" ||
 	fail "the clients in the mount namespace failed"
 
 # 3. python's ssl module dlopen()s libssl after python started.
@@ -78,7 +76,7 @@ grep "taking secrets from" "$WORK/ecap.log" | grep -q "$WORK/private/libssl.so.3
 [ "$hooked" -ge 3 ] || fail "expected the system libssl and two copies hooked, got $hooked"
 
 uris=$(tshark -r "$WORK/out.pcapng" -Y http.request -T fields -e http.request.uri 2>/dev/null)
-for uri in /private-copy-python /private-copy-curl /container-python /container-curl \
+for uri in /private-copy-curl /private-copy-python /container-curl /container-python \
 	/python-dlopen; do
 	grep -qx "$uri" <<<"$uris" || fail "request $uri not decrypted; decrypted: $(echo $uris)"
 done
