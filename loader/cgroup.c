@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <unistd.h>
 #include <limits.h>
 #include <mntent.h>
 #include <stdio.h>
@@ -7,22 +11,57 @@
 #include <sys/stat.h>
 #include "cgroup.h"
 
-/* Where cgroup v2 is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified in hybrid setups. */
-int cgroup2_mount(char *dir, size_t size)
+static int find_cgroup2(const char *mounts_file, const char *prefix, char *dir, size_t size)
 {
-	FILE *mounts = setmntent("/proc/self/mounts", "re");
+	FILE *mounts = setmntent(mounts_file, "re");
 	struct mntent *m;
 	int ret = -ENOENT;
 
 	while (mounts && ret && (m = getmntent(mounts))) {
 		if (!strcmp(m->mnt_type, "cgroup2")) {
-			snprintf(dir, size, "%s", m->mnt_dir);
+			snprintf(dir, size, "%s%s", prefix, m->mnt_dir);
 			ret = 0;
 		}
 	}
 	if (mounts)
 		endmntent(mounts);
 	return ret;
+}
+
+/*
+ * Where no cgroup2 is mounted (inside `ip netns exec`, /sys is a fresh sysfs),
+ * mount one for a moment and keep only an open descriptor of its root: the
+ * hierarchy is the system's, and nothing stays mounted. The descriptor lives
+ * as long as the process.
+ */
+static int private_cgroup2(char *dir, size_t size)
+{
+	char tmp[] = "/tmp/ecap-cgroup2.XXXXXX";
+	int fd = -1;
+
+	if (!mkdtemp(tmp))
+		return -errno;
+	if (!mount("none", tmp, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		umount2(tmp, MNT_DETACH);
+	}
+	rmdir(tmp);
+	if (fd < 0)
+		return -ENOENT;
+	snprintf(dir, size, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
+/* Where cgroup v2 is: /sys/fs/cgroup, or /sys/fs/cgroup/unified in hybrid setups. */
+int cgroup2_mount(char *dir, size_t size)
+{
+	static char found[64 + PATH_MAX];
+
+	if (!found[0] && find_cgroup2("/proc/self/mounts", "", found, sizeof(found)) &&
+	    private_cgroup2(found, sizeof(found)))
+		return -ENOENT;
+	snprintf(dir, size, "%s", found);
+	return 0;
 }
 
 int cgroup_id(const char *path, uint64_t *id)
