@@ -11,7 +11,7 @@ PACKAGES=(
 	libbpf-dev libelf-dev zlib1g-dev libpcap-dev libglib2.0-dev
 	wireshark-dev libwireshark-dev tshark tcpdump
 	iproute2 python3
-	openssl curl nginx gnutls-bin wrk
+	openssl curl nginx gnutls-bin wrk libclang-rt-14-dev util-linux
 )
 
 install_packages() {
