@@ -66,4 +66,15 @@ static __always_inline bool owner_allowed(const struct sock_owner *o)
 	return true;
 }
 
+/*
+ * Ring buffer submit flags for events that need no reader right away: wake it
+ * only once the ring is a quarter full; the capture loop polls every 100 ms.
+ */
+static __always_inline __u64 quiet_unless_filling(void *ring)
+{
+	__u64 size = bpf_ringbuf_query(ring, BPF_RB_RING_SIZE);
+
+	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) < size / 4 ? BPF_RB_NO_WAKEUP : 0;
+}
+
 #endif

@@ -144,7 +144,7 @@ static __always_inline void report_owner(struct sock *sk)
 		return;
 	fill_sock(ev, sk);
 	record_tuple(ev, &owner);
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
 }
 
 SEC("tp_btf/sock_send_length")
@@ -203,7 +203,7 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
 	ev->cookie = bpf_get_socket_cookie(sk);
 	fill_sock(ev, sk);
 	record_connection(ev);
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
 	return 0;
 }
 
@@ -234,7 +234,7 @@ static __always_inline int report_bind(struct bpf_sock *ctx, bool ipv6)
 		laddr[0] = ctx->src_ip4;
 	}
 	record_tuple(ev, &owner);
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
 	return 1; /* allow */
 }
 
@@ -259,7 +259,7 @@ int BPF_PROG(ecap_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 		return 0;
 	fill_task(ev);
 	bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
 	return 0;
 }
 

@@ -108,7 +108,8 @@ int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret
 		bpf_ringbuf_discard(ev, 0);
 		return 0;
 	}
-	bpf_ringbuf_submit(ev, 0);
+	/* Packets wait for secrets anyway: no wakeup per secret, the reader polls. */
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&tls_events));
 	return 0;
 }
 
@@ -121,6 +122,8 @@ int ecap_dl_debug_state(struct pt_regs *ctx)
 		return 0;
 	fill_task(ev, TLS_EVENT_LOADED);
 	ev->secret_len = 0;
-	bpf_ringbuf_submit(ev, 0);
+	/* A new library must be hooked before its first handshake: wake the reader now,
+	 * even behind quiet secrets it has not read yet. */
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
