@@ -74,7 +74,10 @@ static __always_inline __u64 quiet_unless_filling(void *ring)
 {
 	__u64 size = bpf_ringbuf_query(ring, BPF_RB_RING_SIZE);
 
-	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) < size / 4 ? BPF_RB_NO_WAKEUP : 0;
+	/* Forced: behind quiet records the reader is never "caught up", so a plain
+	 * submit would not wake it either. */
+	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) < size / 4 ? BPF_RB_NO_WAKEUP
+								     : BPF_RB_FORCE_WAKEUP;
 }
 
 #endif

@@ -22,8 +22,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Load-time settings, written by user space between open and load. */
 const volatile __u32 snaplen = MAX_SNAPLEN;
-/* Wake the reader only once this much is waiting; it also polls on a timer. */
-const volatile __u64 wakeup_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -379,7 +377,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	struct iface_stats *st;
 	struct iface_cfg *cfg;
 	struct record *rec;
-	__u64 now = bpf_ktime_get_ns(), flags = 0, cap;
+	__u64 now = bpf_ktime_get_ns(), flags, cap;
 
 	cfg = bpf_map_lookup_elem(&ifaces, &ifindex);
 	if (!cfg)
@@ -425,8 +423,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	if (cap && bpf_skb_load_bytes(skb, 0, rec->data, cap))
 		goto lost;
 
-	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes)
-		flags = BPF_RB_NO_WAKEUP;
+	flags = quiet_unless_filling(&events);
 	if (bpf_ringbuf_output(&events, rec, sizeof(rec->ev) + cap, flags))
 		goto lost;
 	return;

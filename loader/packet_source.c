@@ -233,7 +233,6 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		log_error("failed to share the socket owner maps: %s", strerror(-err));
 		return err;
 	}
-	src->skel->rodata->wakeup_bytes = ring / 16;
 	bpf_map__set_max_entries(src->skel->maps.events, ring);
 	bpf_map__set_max_entries(src->skel->maps.scratch, src->ncpus);
 

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# What a running capture costs an HTTPS server: nginx on loopback (in a
+# namespace of its own) driven by wrk, keep-alive and one new TLS connection
+# per request (Connection: close), with and without ecap-tls capturing that
+# loopback. The configurations alternate round by round in the same run, so
+# that drift of the machine hits them alike; requests/s are medians over the
+# rounds, ratios medians of each round's ratio to that round's "none". Prints
+# a markdown table and writes it to docs/BENCHMARKS.md, section "TLS cost".
+# Not a test: run it by hand, as root.
+#
+#   ECAP_TLS=build/extcap/ecap-tls bench/tls_nginx.sh [ROUNDS [SECONDS]]
+#
+# Configurations:
+#   none      no capture
+#   capture   ecap-tls -i lo: every packet and the TLS secrets
+#   packets   ecap-tls -i lo --no-tls: packets only
+#   secrets   ecap-tls -i lo 'udp port 9': the secrets, no packet passes the filter
+# Targets (issue 3): capture/none >= 0.97 keep-alive, >= 0.90 new connections.
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+export ECAP_TLS=${ECAP_TLS:-$ROOT/build/extcap/ecap-tls}
+source "$ROOT/tests/e2e/lib.sh"
+source "$ROOT/tests/e2e/tls_lib.sh"
+command -v wrk >/dev/null || skip "wrk is not installed (apt-get install wrk)"
+[ -x "$ECAP_TLS" ] || skip "no ecap-tls at $ECAP_TLS (set ECAP_TLS)"
+
+ROUNDS=${1:-5}
+SECONDS_PER_RUN=${2:-5}
+CONNECTIONS=32
+CONFIGS="none capture packets secrets"
+MODES="keepalive close"
+PORT=8443
+NS="$NS_PREFIX-bench"
+netns_add "$NS"
+
+# Two CPUs or more: nginx on the first, wrk on the second, the capture where
+# the scheduler puts it.
+ncpu=$(nproc)
+NGINX_CPU=0
+WRK_CPU=$((ncpu > 1 ? 1 : 0))
+
+tls_make_cert
+dir=$WORK/nginx
+tls_nginx_conf "$dir" "listen 127.0.0.1:$PORT ssl;" "master_process on; worker_processes 1;"
+ip netns exec "$NS" taskset -c $NGINX_CPU nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
+	>"$dir/stdout.log" 2>&1 </dev/null &
+NGINX=$!
+started $NGINX
+wait_for_listen "$NS" 127.0.0.1 $PORT $NGINX "$dir/error.log"
+
+# One wrk run; prints requests/s. Any error reply or socket error fails.
+run_wrk() { # MODE
+	local header=() out rps
+	[ "$1" = close ] && header=(-H "Connection: close")
+	out=$(ip netns exec "$NS" taskset -c $WRK_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s \
+		"${header[@]}" "https://127.0.0.1:$PORT/" 2>&1) || fail "wrk failed: $out"
+	! grep -qE "Non-2xx|Socket errors: .*[1-9]" <<<"$out" || echo "wrk ($1): $out" >&2
+	! grep -q "Non-2xx" <<<"$out" || fail "wrk ($1) got error replies: $out"
+	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+	[ -n "$rps" ] || fail "no requests/s in wrk's output: $out"
+	echo "$rps"
+}
+
+capture_options() { # CONFIG
+	case $1 in
+	capture) echo "" ;;
+	packets) echo "--no-tls" ;;
+	secrets) echo "udp port 9" ;;
+	esac
+}
+
+# One measurement: requests/s of MODE under CONFIG; appends to $WORK/results
+# "CONFIG MODE RPS LOST SESSIONS ROUND" (LOST: packets lost in the kernel;
+# SESSIONS: distinct client randoms in the capture's secrets; - where none).
+measure() { # CONFIG MODE ROUND
+	local config=$1 mode=$2 rps lost=- sessions=- file=$WORK/bench.pcapng opt
+	if [ "$config" = none ]; then
+		rps=$(run_wrk "$mode")
+	else
+		opt=$(capture_options "$config")
+		rm -f "$file"
+		ip netns exec "$NS" "$ECAP_TLS" -i lo -w "$file" ${opt:+"$opt"} 2>"$WORK/ecap.log" &
+		local capture=$!
+		started $capture
+		wait_for_size "$file" 100
+		sleep 0.5 # let the uprobes reach nginx, which mapped libssl long ago
+		rps=$(run_wrk "$mode")
+		stop_pid $capture TERM || fail "ecap-tls failed: $(cat "$WORK/ecap.log")"
+		lost=$(sed -n 's/.* \([0-9]*\) lost in the kernel.*/\1/p' "$WORK/ecap.log")
+		if [ "$config" != packets ]; then
+			sessions=$(python3 "$E2E_DIR/pcapng_secrets.py" lines "$file" | awk '{print $2}' |
+				sort -u | wc -l)
+		fi
+		rm -f "$file"
+	fi
+	echo "$config $mode $rps ${lost:--} $sessions $3" >>"$WORK/results"
+	printf '%-8s %-9s %10.0f req/s  lost %s  sessions with secrets %s\n' \
+		"$config" "$mode" "$rps" "${lost:--}" "$sessions" >&2
+}
+
+: >"$WORK/results"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+VERSION=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+# Warm-up, not counted.
+run_wrk keepalive >/dev/null
+# Each round starts with the next configuration, so none of them always runs
+# first or after the same one.
+read -ra configs <<<"$CONFIGS"
+for round in $(seq "$ROUNDS"); do
+	echo "round $round of $ROUNDS" >&2
+	for mode in $MODES; do
+		for i in "${!configs[@]}"; do
+			measure "${configs[$(((i + round) % ${#configs[@]}))]}" "$mode" "$round"
+		done
+	done
+done
+
+median_of() { # reads numbers, prints their median
+	sort -g | awk '{v[NR] = $1} END {
+		if (NR == 0) print "-"
+		else if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+median() { # CONFIG MODE COLUMN
+	awk -v c="$1" -v m="$2" -v k="$3" '$1 == c && $2 == m && $k != "-" {print $k}' \
+		"$WORK/results" | median_of
+}
+
+# The median over the rounds of CONFIG's requests/s over that round's "none".
+ratio() { # CONFIG MODE
+	awk -v c="$1" -v m="$2" '$2 == m && $1 == "none" {none[$6] = $3}
+		$2 == m && $1 == c {rps[$6] = $3}
+		END {for (r in rps) if (r in none) print rps[r] / none[r]}' "$WORK/results" |
+		median_of | xargs printf '%.3f'
+}
+
+spread() { # CONFIG MODE: lowest and highest requests/s over the rounds
+	awk -v c="$1" -v m="$2" '$1 == c && $2 == m {print $3}' "$WORK/results" | sort -g |
+		awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}'
+}
+
+lost() { # CONFIG MODE: packets lost in the kernel, every round together
+	awk -v c="$1" -v m="$2" '$1 == c && $2 == m && $4 != "-" {s += $4} END {print s + 0}' \
+		"$WORK/results"
+}
+
+table() {
+	local mode label target none rps
+	echo "| workload | no capture | capture (packets + secrets) | ratio | target | packets only (--no-tls) | ratio | secrets only | ratio |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for mode in $MODES; do
+		if [ $mode = keepalive ]; then
+			label="keep-alive requests/s"
+			target=0.97
+		else
+			label="new-connection requests/s"
+			target=0.90
+		fi
+		none=$(median none $mode 3)
+		printf '| %s | %.0f ' "$label" "$none"
+		for config in capture packets secrets; do
+			rps=$(median $config $mode 3)
+			printf '| %.0f | %s ' "$rps" "$(ratio $config $mode)"
+			[ $config = capture ] && printf '| >= %s ' $target
+		done
+		echo "|"
+	done
+}
+
+summary() {
+	local close_rps close_sessions
+	close_rps=$(median capture close 3)
+	close_sessions=$(median capture close 5)
+	echo "Medians of $ROUNDS rounds of ${SECONDS_PER_RUN} s per cell, configurations alternating"
+	echo "within each round; wrk -t1 -c$CONNECTIONS on CPU $WRK_CPU, one nginx worker on CPU"
+	echo "$NGINX_CPU, ecap-tls unpinned; HTTPS on loopback in a network namespace, a 6-byte"
+	echo "body, TLS 1.3 (wrk's default). \"secrets only\" captures with a filter that no"
+	echo "packet passes, so it costs the uprobes alone. Packets lost in the kernel (ring"
+	echo "buffer full), all rounds: keep-alive $(lost capture keepalive) with capture,"
+	echo "$(lost packets keepalive) packets only; new connections $(lost capture close) and"
+	echo "$(lost packets close). In the new-connection runs with capture, the secrets of a"
+	echo "median $close_sessions TLS sessions went into the file for"
+	echo "$(awk -v r="$close_rps" -v s="$SECONDS_PER_RUN" 'BEGIN {printf "%.0f", r * s}') requests (one connection each)."
+	echo "Noise: without capture, keep-alive ranged over $(spread none keepalive) requests/s"
+	echo "and new connections over $(spread none close) across the rounds; load average"
+	echo "$LOAD_BEFORE before the run, $(cut -d' ' -f1-3 /proc/loadavg) after."
+	echo
+	echo "Machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)),"
+	echo "Linux $(uname -r), nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'),"
+	echo "ecap-tls $VERSION, $(date -u +%Y-%m-%d)."
+}
+
+section=$WORK/section.md
+{
+	echo "## TLS cost"
+	echo
+	echo "\`bench/tls_nginx.sh $ROUNDS $SECONDS_PER_RUN\`: nginx over HTTPS driven by wrk, without and"
+	echo "with an ecap-tls capture running."
+	echo
+	table
+	echo
+	summary
+} >"$section"
+cat "$section"
+
+# Replace the section in docs/BENCHMARKS.md (up to the next "## "), or add it.
+python3 - "$ROOT/docs/BENCHMARKS.md" "$section" <<'EOF'
+import os, re, sys
+path, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
+text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+pattern = re.compile(r"^## TLS cost\n.*?(?=^## |\Z)", re.S | re.M)
+if pattern.search(text):
+    text = pattern.sub(lambda m: section + ("\n" if m.group(0).endswith("\n\n") else ""), text, 1)
+else:
+    text = text.rstrip("\n") + "\n\n" + section
+open(path, "w").write(text)
+EOF
+echo "written to docs/BENCHMARKS.md, section \"TLS cost\"" >&2
