@@ -26,6 +26,13 @@
 #include "sockets.h"
 #include "sockets.skel.h"
 
+/*
+ * Sockets and programs remembered at most, like the kernel's LRU maps: past
+ * that a table starts afresh (the kernel's view and the next use of each
+ * socket fill it again), so a long capture's memory stays flat.
+ */
+#define MAX_REMEMBERED 65536
+
 /* Rescan the cgroup tree for an unknown cgroup at most this often. */
 #define CGROUP_RESCAN_NS (1000 * 1000 * 1000ULL)
 
@@ -77,9 +84,16 @@ static gboolean tuple_equal(gconstpointer a, gconstpointer b)
 	return !memcmp(a, b, sizeof(struct tuple_key));
 }
 
+static void bound(GHashTable *table)
+{
+	if (g_hash_table_size(table) >= MAX_REMEMBERED)
+		g_hash_table_remove_all(table);
+}
+
 static void put_tuple(struct sock_source *src, const struct tuple_key *key,
 		      const struct owner_rec *rec)
 {
+	bound(src->by_tuple);
 	g_hash_table_replace(src->by_tuple, g_memdup2(key, sizeof(*key)),
 			     g_memdup2(rec, sizeof(*rec)));
 }
@@ -122,6 +136,7 @@ static void on_owner(struct sock_source *src, const struct sock_event *ev)
 
 	owner_from_event(ev, &rec);
 	exe_of(src, rec.pid); /* now, while the process surely lives */
+	bound(src->by_cookie);
 	g_hash_table_replace(src->by_cookie, g_memdup2(&ev->cookie, sizeof(ev->cookie)),
 			     g_memdup2(&rec, sizeof(rec)));
 	if (ev->netns != src->netns || !ev->family || !ev->lport)
@@ -181,6 +196,7 @@ static void on_exec(struct sock_source *src, const struct sock_event *ev)
 
 	if (!exe)
 		exe = g_strndup(ev->filename, sizeof(ev->filename));
+	bound(src->exes);
 	g_hash_table_replace(src->exes, GUINT_TO_POINTER(ev->pid), exe);
 }
 
@@ -448,6 +464,7 @@ static const char *exe_of(struct sock_source *src, uint32_t pid)
 		return exe;
 	exe = read_exe(pid);
 	if (exe)
+		bound(src->exes);
 		g_hash_table_replace(src->exes, GUINT_TO_POINTER(pid), exe);
 	return exe;
 }
