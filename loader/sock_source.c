@@ -463,9 +463,10 @@ static const char *exe_of(struct sock_source *src, uint32_t pid)
 	if (exe)
 		return exe;
 	exe = read_exe(pid);
-	if (exe)
+	if (exe) {
 		bound(src->exes);
 		g_hash_table_replace(src->exes, GUINT_TO_POINTER(pid), exe);
+	}
 	return exe;
 }
 
