@@ -259,7 +259,8 @@ int BPF_PROG(ecap_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 		return 0;
 	fill_task(ev);
 	bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
+	/* Now: /proc/PID/exe names the program only while the process lives. */
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

@@ -189,13 +189,19 @@ static char *read_exe(uint32_t pid)
 	return g_strdup(target);
 }
 
-/* /proc's answer while the process lives; the path it ran, once it is gone. */
+/*
+ * /proc's answer while the process lives; once it is gone, the path it ran,
+ * resolved as /proc would have (symbolic links followed) where it can be.
+ */
 static void on_exec(struct sock_source *src, const struct sock_event *ev)
 {
-	char *exe = read_exe(ev->pid);
+	char *exe = read_exe(ev->pid), *ran = g_strndup(ev->filename, sizeof(ev->filename));
 
 	if (!exe)
-		exe = g_strndup(ev->filename, sizeof(ev->filename));
+		exe = ran[0] == '/' ? realpath(ran, NULL) : NULL;
+	if (!exe)
+		exe = g_strdup(ran);
+	g_free(ran);
 	bound(src->exes);
 	g_hash_table_replace(src->exes, GUINT_TO_POINTER(ev->pid), exe);
 }
