@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <glib.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,11 +39,9 @@ struct capture {
 	struct sock_source *sockets; /* process attribution; NULL where the kernel cannot */
 	struct owner_filter filter;  /* --pid, --uid, --comm, --cgroup */
 	struct owner_maps owner_maps;
-	/* The last packet's owner and its comment, reused for the next packets. */
-	struct owner last_owner;
-	struct process_info last_info;
-	char last_comment[COMMENT_MAX];
-	bool has_last_owner;
+	/* Room to make an owner's comment in: too big for the stack of every packet. */
+	struct process_info info;
+	char comment[COMMENT_MAX];
 	int epoll_fd;
 	uint64_t *delivered; /* per dev */
 	uint64_t written;
@@ -172,22 +171,22 @@ static bool count_reached(const struct capture *cap)
 	return cap->opts->count && cap->written >= cap->opts->count;
 }
 
-static bool same_string(const char *a, const char *b)
+/*
+ * The packet's process, as a comment a person can read (docs/comment-format.md),
+ * made once per owner and kept with it.
+ */
+static const char *owner_comment(struct capture *cap, const struct packet *pkt)
 {
-	return a == b || (a && b && !strcmp(a, b));
-}
+	struct process_info *info = &cap->info;
+	const struct owner *o;
 
-static bool same_owner(const struct owner *a, const struct owner *b)
-{
-	return a->pid == b->pid && a->tid == b->tid && a->uid == b->uid &&
-	       !strcmp(a->comm, b->comm) && same_string(a->exe, b->exe) &&
-	       same_string(a->cgroup, b->cgroup) && same_string(a->container, b->container);
-}
-
-static void format_owner(struct capture *cap, const struct owner *o)
-{
-	struct process_info *info = &cap->last_info;
-
+	if (!cap->sockets)
+		return NULL;
+	o = sock_source_owner(cap->sockets, pkt, cap->devs[pkt->dev].linktype);
+	if (!o)
+		return NULL;
+	if (*o->note)
+		return *o->note;
 	memset(info, 0, sizeof(*info));
 	info->pid = o->pid;
 	info->tid = o->tid;
@@ -198,33 +197,10 @@ static void format_owner(struct capture *cap, const struct owner *o)
 	snprintf(info->exe, sizeof(info->exe), "%s", o->exe ? o->exe : "");
 	snprintf(info->cgroup, sizeof(info->cgroup), "%s", o->cgroup ? o->cgroup : "");
 	snprintf(info->container, sizeof(info->container), "%s", o->container ? o->container : "");
-	if (comment_format(info, cap->last_comment, sizeof(cap->last_comment)) < 0)
-		cap->last_comment[0] = 0;
-	/* Keep what the strings said, not where they were: the tables may free them. */
-	cap->last_owner = *o;
-	cap->last_owner.exe = info->exe[0] ? info->exe : NULL;
-	cap->last_owner.cgroup = info->cgroup[0] ? info->cgroup : NULL;
-	cap->last_owner.container = info->container[0] ? info->container : NULL;
-	cap->has_last_owner = true;
-}
-
-/*
- * The packet's process, as a comment a person can read (docs/comment-format.md).
- * Packets of one connection come in runs: the last comment is reused while
- * the owner stays the same.
- */
-static const char *owner_comment(struct capture *cap, const struct packet *pkt)
-{
-	const struct owner *o;
-
-	if (!cap->sockets)
+	if (comment_format(info, cap->comment, sizeof(cap->comment)) < 0)
 		return NULL;
-	o = sock_source_owner(cap->sockets, pkt, cap->devs[pkt->dev].linktype);
-	if (!o)
-		return NULL;
-	if (!cap->has_last_owner || !same_owner(o, &cap->last_owner))
-		format_owner(cap, o);
-	return cap->last_comment[0] ? cap->last_comment : NULL;
+	*o->note = g_strdup(cap->comment);
+	return *o->note;
 }
 
 static void write_packet(struct capture *cap, const struct packet *pkt)

@@ -15,7 +15,7 @@ struct reorder_item {
 };
 
 struct reorder {
-	struct reorder_item **heap;
+	void *heap; /* struct reorder_slot, private to reorder.c */
 	size_t len;
 	size_t cap;
 	uint64_t next_seq;

@@ -24,6 +24,11 @@ struct owner {
 	const char *exe;       /* NULL: unknown */
 	const char *cgroup;    /* cgroup v2 path, NULL: unknown */
 	const char *container; /* container id found in the cgroup path, NULL: none */
+	/*
+	 * Where the caller may keep something it made for this owner (a g_malloc'ed
+	 * string, freed with the owner): its packets then need it made only once.
+	 */
+	char **note;
 };
 
 /*
