@@ -304,7 +304,7 @@ static void owner_from_proc(struct sock_source *src, int pid, uint32_t uid,
 /* socket inode -> pid, from every process's open files. */
 static GHashTable *socket_inodes(void)
 {
-	GHashTable *inodes = g_hash_table_new(g_int64_hash, g_int64_equal);
+	GHashTable *inodes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	DIR *proc = opendir("/proc");
 	struct dirent *p;
 
