@@ -18,28 +18,15 @@
  * randoms), so their hash is seeded per process: crafted collisions cannot
  * turn lookups linear.
  */
-#include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <glib.h>
 
+#include "pkt_tuple.h"
 #include "tls_gate.h"
-
-#define LINKTYPE_ETHERNET 1
-#define LINKTYPE_RAW	  101
-
-#define VLAN_HLEN     4
-#define MAX_VLAN_TAGS 2 /* 802.1ad outer + 802.1Q inner */
-
-#define IPV4_HLEN	  20
-#define IPV4_OFFMASK	  0x1fff
-#define IPV6_HLEN	  40
-#define IPV6_FRAG_OFFMASK 0xfff8
-#define MAX_IPV6_EXT	  8 /* more extension headers than this is not a real packet */
-
-#define TCP_HLEN 20
 
 #define TLS_CT_HANDSHAKE    0x16
 #define TLS_HS_CLIENT_HELLO 1
@@ -100,14 +87,6 @@ static guint32 hash_seed;
 
 /* ---- parsing: pure functions, each bounded by the length it is given ---- */
 
-struct l3_info {
-	uint8_t family;
-	uint8_t saddr[16];
-	uint8_t daddr[16];
-	uint32_t l4_off;
-	uint32_t l4_end; /* end of the IP payload inside the capture */
-};
-
 static uint16_t get_be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -116,141 +95,6 @@ static uint16_t get_be16(const uint8_t *p)
 static uint32_t get_be24(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static uint32_t min_u32(uint32_t a, uint32_t b)
-{
-	return a < b ? a : b;
-}
-
-static bool is_vlan(uint16_t type)
-{
-	return type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ1;
-}
-
-/* Finds the network header: its offset and ethertype. */
-static int parse_l2(const uint8_t *data, uint32_t cap_len, uint16_t linktype, uint32_t *l3_off,
-		    uint16_t *proto)
-{
-	uint32_t off = ETH_HLEN;
-	uint16_t type;
-
-	if (linktype == LINKTYPE_RAW) {
-		if (cap_len < 1)
-			return -1;
-		*l3_off = 0;
-		*proto = (data[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
-		return 0;
-	}
-	if (linktype != LINKTYPE_ETHERNET || cap_len < ETH_HLEN)
-		return -1;
-	type = get_be16(data + 12);
-	for (int tags = 0; tags < MAX_VLAN_TAGS && is_vlan(type); tags++) {
-		if (cap_len - off < VLAN_HLEN)
-			return -1;
-		type = get_be16(data + off + 2);
-		off += VLAN_HLEN;
-	}
-	*l3_off = off;
-	*proto = type;
-	return 0;
-}
-
-static int parse_ipv4(const uint8_t *data, uint32_t cap_len, uint32_t off, struct l3_info *l3)
-{
-	const uint8_t *ip = data + off;
-	uint32_t ihl, tot;
-
-	if (cap_len - off < IPV4_HLEN || ip[0] >> 4 != 4)
-		return -1;
-	ihl = (ip[0] & 0xf) * 4;
-	tot = get_be16(ip + 2);
-	/* tot 0: a GSO packet over 64 KiB (BIG TCP); the capture says how long it is. */
-	if (ihl < IPV4_HLEN || (tot && tot < ihl) || cap_len - off < ihl)
-		return -1;
-	/* A non-first fragment has no TCP header, so no ports to match: it passes. */
-	if (get_be16(ip + 6) & IPV4_OFFMASK)
-		return -1;
-	if (ip[9] != IPPROTO_TCP)
-		return -1;
-	l3->family = 4;
-	memcpy(l3->saddr, ip + 12, 4);
-	memcpy(l3->daddr, ip + 16, 4);
-	l3->l4_off = off + ihl;
-	l3->l4_end = tot ? off + min_u32(tot, cap_len - off) : cap_len;
-	return 0;
-}
-
-/* The length of the IPv6 extension header @nh at @p (@avail bytes), 0 if it is not skippable. */
-static uint32_t ipv6_ext_len(uint8_t nh, const uint8_t *p, uint32_t avail)
-{
-	switch (nh) {
-	case IPPROTO_HOPOPTS:
-	case IPPROTO_ROUTING:
-	case IPPROTO_DSTOPTS:
-		return avail < 2 ? 0 : (p[1] + 1u) * 8;
-	case IPPROTO_FRAGMENT:
-		/* A non-first fragment has no TCP header. */
-		if (avail < 8 || (get_be16(p + 2) & IPV6_FRAG_OFFMASK))
-			return 0;
-		return 8;
-	case IPPROTO_AH:
-		return avail < 2 ? 0 : (p[1] + 2u) * 4;
-	default:
-		return 0; /* ESP, no next header, or a protocol other than TCP */
-	}
-}
-
-static int parse_ipv6(const uint8_t *data, uint32_t cap_len, uint32_t off, struct l3_info *l3)
-{
-	const uint8_t *ip = data + off;
-	uint32_t plen, cur, end;
-	uint8_t nh;
-
-	if (cap_len - off < IPV6_HLEN || ip[0] >> 4 != 6)
-		return -1;
-	plen = get_be16(ip + 4);
-	/* plen 0: a jumbogram or BIG TCP; the capture says how long it is. */
-	end = plen ? off + IPV6_HLEN + min_u32(plen, cap_len - off - IPV6_HLEN) : cap_len;
-	nh = ip[6];
-	cur = off + IPV6_HLEN;
-	for (int i = 0; i <= MAX_IPV6_EXT; i++) {
-		uint32_t len;
-
-		if (nh == IPPROTO_TCP) {
-			l3->family = 6;
-			memcpy(l3->saddr, ip + 8, 16);
-			memcpy(l3->daddr, ip + 24, 16);
-			l3->l4_off = cur;
-			l3->l4_end = end;
-			return 0;
-		}
-		len = ipv6_ext_len(nh, data + cur, end - cur);
-		if (!len || end - cur < len)
-			return -1;
-		nh = data[cur];
-		cur += len;
-	}
-	return -1;
-}
-
-/* Ports and payload offset; a header cut short by the snap length leaves no payload. */
-static int parse_l4(const uint8_t *data, const struct l3_info *l3, uint16_t *sport, uint16_t *dport,
-		    uint32_t *payload_off)
-{
-	const uint8_t *tcp = data + l3->l4_off;
-	uint32_t avail = l3->l4_end - l3->l4_off;
-	uint32_t doff;
-
-	if (avail < TCP_HLEN)
-		return -1;
-	*sport = get_be16(tcp);
-	*dport = get_be16(tcp + 2);
-	doff = (tcp[12] >> 4) * 4u;
-	if (doff < TCP_HLEN)
-		return -1;
-	*payload_off = l3->l4_off + min_u32(doff, avail);
-	return 0;
 }
 
 /*
@@ -278,50 +122,39 @@ static bool parse_client_hello(const uint8_t *p, uint32_t len, uint8_t random[TL
 }
 
 /* The same key for both directions: the smaller (address, port) goes first. */
-static void make_key(const struct l3_info *l3, uint16_t sport, uint16_t dport,
-		     struct tls_flow_key *key)
+static void make_key(const struct pkt_tuple *t, struct tls_flow_key *key)
 {
-	int cmp = memcmp(l3->saddr, l3->daddr, sizeof(l3->saddr));
+	int cmp = memcmp(t->saddr, t->daddr, sizeof(t->saddr));
 
 	if (!cmp)
-		cmp = (int)sport - (int)dport;
+		cmp = (int)t->sport - (int)t->dport;
 	memset(key, 0, sizeof(*key));
-	key->family = l3->family;
+	key->family = t->family == AF_INET6 ? 6 : 4;
 	if (cmp <= 0) {
-		memcpy(key->addr_lo, l3->saddr, 16);
-		memcpy(key->addr_hi, l3->daddr, 16);
-		key->port_lo = sport;
-		key->port_hi = dport;
+		memcpy(key->addr_lo, t->saddr, 16);
+		memcpy(key->addr_hi, t->daddr, 16);
+		key->port_lo = t->sport;
+		key->port_hi = t->dport;
 	} else {
-		memcpy(key->addr_lo, l3->daddr, 16);
-		memcpy(key->addr_hi, l3->saddr, 16);
-		key->port_lo = dport;
-		key->port_hi = sport;
+		memcpy(key->addr_lo, t->daddr, 16);
+		memcpy(key->addr_hi, t->saddr, 16);
+		key->port_lo = t->dport;
+		key->port_hi = t->sport;
 	}
 }
 
+/* Only TCP carries the TLS we gate; pkt_tuple.c parses the headers. */
 int tls_gate_parse(const uint8_t *data, uint32_t cap_len, uint16_t linktype,
 		   struct tls_gate_pkt *pkt)
 {
-	struct l3_info l3 = {0};
-	uint32_t l3_off, payload_off;
-	uint16_t proto, sport, dport;
-	int err;
+	struct pkt_tuple t;
 
 	memset(pkt, 0, sizeof(*pkt));
-	if (parse_l2(data, cap_len, linktype, &l3_off, &proto))
+	if (pkt_tuple_parse(data, cap_len, linktype, &t) || t.protocol != IPPROTO_TCP)
 		return -1;
-	if (proto == ETH_P_IP)
-		err = parse_ipv4(data, cap_len, l3_off, &l3);
-	else if (proto == ETH_P_IPV6)
-		err = parse_ipv6(data, cap_len, l3_off, &l3);
-	else
-		err = -1;
-	if (err || parse_l4(data, &l3, &sport, &dport, &payload_off))
-		return -1;
-	make_key(&l3, sport, dport, &pkt->key);
+	make_key(&t, &pkt->key);
 	pkt->client_hello =
-	    parse_client_hello(data + payload_off, l3.l4_end - payload_off, pkt->client_random);
+	    parse_client_hello(data + t.payload_off, t.payload_len, pkt->client_random);
 	return 0;
 }
 
