@@ -1,97 +1,69 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include "reorder.h"
 
-/* Keys live in the heap array itself: comparing them touches no item, so no cache miss. */
+/* Keys live in the ring itself: comparing them touches no item. */
 struct reorder_slot {
 	uint64_t ts;
-	uint64_t seq;
 	struct reorder_item *item;
 };
 
-static bool before(const struct reorder_slot *a, const struct reorder_slot *b)
+static struct reorder_slot *slot(const struct reorder *r, size_t k)
 {
-	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+	return (struct reorder_slot *)r->ring + ((r->head + k) & (r->cap - 1));
 }
 
-static void swap(struct reorder_slot *heap, size_t i, size_t j)
+/* Twice the room, the ring unrolled from its head. */
+static int grow(struct reorder *r)
 {
-	struct reorder_slot t = heap[i];
+	size_t cap = r->cap ? 2 * r->cap : 1024;
+	struct reorder_slot *ring = malloc(cap * sizeof(*ring));
 
-	heap[i] = heap[j];
-	heap[j] = t;
-}
-
-static void sift_up(struct reorder_slot *heap, size_t i)
-{
-	while (i > 0 && before(&heap[i], &heap[(i - 1) / 2])) {
-		swap(heap, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-}
-
-static void sift_down(struct reorder_slot *heap, size_t len)
-{
-	size_t i = 0;
-
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, min = i;
-
-		if (l < len && before(&heap[l], &heap[min]))
-			min = l;
-		if (r < len && before(&heap[r], &heap[min]))
-			min = r;
-		if (min == i)
-			return;
-		swap(heap, i, min);
-		i = min;
-	}
+	if (!ring)
+		return -ENOMEM;
+	for (size_t k = 0; k < r->len; k++)
+		ring[k] = *slot(r, k);
+	free(r->ring);
+	r->ring = ring;
+	r->cap = cap;
+	r->head = 0;
+	return 0;
 }
 
 int reorder_push(struct reorder *r, struct reorder_item *item)
 {
-	struct reorder_slot *heap = r->heap;
+	size_t k;
 
-	if (r->len == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 1024;
-
-		heap = realloc(r->heap, cap * sizeof(*heap));
-		if (!heap)
-			return -ENOMEM;
-		r->heap = heap;
-		r->cap = cap;
-	}
-	item->seq = r->next_seq++;
-	heap[r->len] = (struct reorder_slot){ item->ts, item->seq, item };
-	sift_up(heap, r->len++);
+	if (r->len == r->cap && grow(r))
+		return -ENOMEM;
+	/* Later than everything held, as nearly always: it goes at the end. */
+	for (k = r->len; k > 0 && item->ts < slot(r, k - 1)->ts; k--)
+		*slot(r, k) = *slot(r, k - 1);
+	*slot(r, k) = (struct reorder_slot){ item->ts, item };
+	r->len++;
 	return 0;
 }
 
 struct reorder_item *reorder_peek(const struct reorder *r)
 {
-	const struct reorder_slot *heap = r->heap;
-
-	return r->len ? heap[0].item : NULL;
+	return r->len ? slot(r, 0)->item : NULL;
 }
 
 struct reorder_item *reorder_pop(struct reorder *r)
 {
-	struct reorder_slot *heap = r->heap;
-	struct reorder_item *top;
+	struct reorder_item *item = reorder_peek(r);
 
-	if (!r->len)
+	if (!item)
 		return NULL;
-	top = heap[0].item;
-	heap[0] = heap[--r->len];
-	sift_down(heap, r->len);
-	return top;
+	r->head = (r->head + 1) & (r->cap - 1);
+	r->len--;
+	return item;
 }
 
 void reorder_release(struct reorder *r)
 {
-	free(r->heap);
-	r->heap = NULL;
-	r->len = r->cap = 0;
+	free(r->ring);
+	memset(r, 0, sizeof(*r));
 }

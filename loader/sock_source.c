@@ -454,10 +454,13 @@ static int scan_cgroup(const char *path, const struct stat *st, int flag, struct
 static const char *cgroup_path(struct sock_source *src, uint64_t id)
 {
 	const char *path = g_hash_table_lookup(src->cgroups, &id);
-	uint64_t now = g_get_monotonic_time() * 1000ULL;
+	uint64_t now;
 
-	if (path || !id || !src->cgroup_root[0] || now - src->cgroups_scanned < CGROUP_RESCAN_NS)
+	if (path || !id || !src->cgroup_root[0])
 		return path;
+	now = g_get_monotonic_time() * 1000ULL;
+	if (now - src->cgroups_scanned < CGROUP_RESCAN_NS)
+		return NULL;
 	src->cgroups_scanned = now;
 	scanning = src;
 	nftw(src->cgroup_root, scan_cgroup, 16, FTW_PHYS);
@@ -517,6 +520,9 @@ const struct owner *sock_source_owner(struct sock_source *src, const struct pack
 	src->result = (struct owner){ .pid = rec->pid, .tid = rec->tid, .uid = rec->uid,
 				      .note = &rec->note };
 	memcpy(src->result.comm, rec->comm, sizeof(src->result.comm));
+	/* The caller's note was made from these already: spare their lookups. */
+	if (rec->note)
+		return &src->result;
 	src->result.exe = exe_of(src, rec->pid);
 	src->result.cgroup = cgroup_path(src, rec->cgroup_id);
 	src->result.container = container_id(src, src->result.cgroup);

@@ -27,6 +27,7 @@ struct owner {
 	/*
 	 * Where the caller may keep something it made for this owner (a g_malloc'ed
 	 * string, freed with the owner): its packets then need it made only once.
+	 * Once it is set, exe, cgroup and container are left NULL.
 	 */
 	char **note;
 };
