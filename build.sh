@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ecap-tls developer entry point, for a fresh Debian 12 machine (run as root):
 #   ./build.sh run [ecap-tls options]   install what is missing, build, install, capture
-#   ./build.sh test                     install what is missing, build, install, run every test
+#   ./build.sh test                     install what is missing, build, install, run every
+#                                       test, then again under ASan and UBSan
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
@@ -34,6 +35,18 @@ build() {
 	cmake --install "$BUILD_DIR" >/dev/null
 }
 
+# The suite again under AddressSanitizer and UndefinedBehaviorSanitizer, any
+# report failing its test; less the tests that run the installed extcap or
+# plugin, which are the normal build's.
+sanitized_tests() {
+	local dir=$BUILD_DIR-asan
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="-fsanitize=address,undefined \
+-fno-sanitize-recover=undefined -fno-omit-frame-pointer" >/dev/null
+	cmake --build "$dir" -j"$(nproc)"
+	cd "$dir"
+	ctest --output-on-failure -E 'live|plugin|extcap_protocol|fuzz'
+}
+
 case "${1:-}" in
 run)
 	shift
@@ -46,8 +59,8 @@ run)
 test)
 	install_packages
 	build
-	cd "$BUILD_DIR"
-	ctest --output-on-failure
+	(cd "$BUILD_DIR" && ctest --output-on-failure)
+	sanitized_tests
 	;;
 *)
 	echo "usage: $0 run [ecap-tls options] | test" >&2
