@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "comment.h"
+#include "ecap-utf8.h"
 
 _Static_assert(COMMENT_MAX <= 65535, "a pcapng option holds at most 65535 bytes");
 
@@ -38,53 +39,6 @@ static void put_hex(struct out *o, unsigned char c)
 	put(o, e, sizeof(e));
 }
 
-/*
- * The length of the valid UTF-8 sequence (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF) at @s, holding at most @n bytes, and its
- * code point in @cp; 0 if there is none.
- */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	*cp = c;
-	return len;
-}
-
 /* Characters that would hide or rearrange what a reader sees. */
 static bool invisible(uint32_t c)
 {
@@ -105,7 +59,7 @@ static void put_string(struct out *o, const char *key, const char *s, size_t siz
 	put(o, key, strlen(key));
 	put(o, "=\"", 2);
 	while (i < n) {
-		len = utf8_seq(p + i, n - i, &c);
+		len = ecap_utf8_seq(p + i, n - i, &c);
 		if (len == 0) {
 			put_hex(o, p[i++]);
 		} else if (invisible(c)) {

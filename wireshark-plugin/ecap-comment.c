@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ecap-comment.h"
+#include "ecap-utf8.h"
 
 #define MAGIC "ecap/"
 
@@ -63,42 +64,6 @@ static int hex_value(unsigned char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-/* The length of the valid UTF-8 sequence (RFC 3629) at @s, @n bytes at most; 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return len;
 }
 
 /* number = "0" / %x31-39 *DIGIT, at most 4294967295 */
@@ -173,7 +138,7 @@ static bool parse_string(struct parser *ps, char *dst, size_t size)
 		}
 		if (p[0] < 0x20 || p[0] == 0x7f)
 			return fail(ps, ps->pos, "control byte in a string (must be \\xHH)");
-		k = utf8_seq(p, left);
+		k = ecap_utf8_seq(p, left, NULL);
 		if (!k)
 			return fail(ps, ps->pos, "invalid UTF-8 in a string (must be \\xHH)");
 		if (dst) {
