@@ -29,11 +29,6 @@ void log_set_verbose(bool on)
 	libbpf_set_print(libbpf_print);
 }
 
-bool log_verbose(void)
-{
-	return verbose;
-}
-
 void log_debug(const char *fmt, ...)
 {
 	va_list ap;

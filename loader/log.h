@@ -9,7 +9,6 @@
 #include <stdbool.h>
 
 void log_set_verbose(bool verbose);
-bool log_verbose(void);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
