@@ -7,9 +7,11 @@
 #ifndef ECAP_TEST_CHECK_H
 #define ECAP_TEST_CHECK_H
 
+#include <glib.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int passed, failed;
@@ -53,6 +55,28 @@ static inline void check(bool ok, const char *file, int line, const char *fmt, .
 		CHECK(a_ && b_ && !strcmp(a_, b_), "%s == %s:\n  got  [%s]\n  want [%s]", #a, #b,  \
 		      a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                     \
 	} while (0)
+
+/*
+ * A scratch folder for test @name: $ECAP_TEST_TMP/@name when ctest sets it
+ * (kept for a look afterwards), else a new /tmp/ecap-test-@name.XXXXXX.
+ * Returns 0, or -1 after saying why on stderr.
+ */
+static inline int check_scratch_dir(const char *name, char *dir, size_t size)
+{
+	const char *base = getenv("ECAP_TEST_TMP");
+
+	if (base && *base) {
+		snprintf(dir, size, "%s/%s", base, name);
+		if (!g_mkdir_with_parents(dir, 0755))
+			return 0;
+	} else {
+		snprintf(dir, size, "/tmp/ecap-test-%s.XXXXXX", name);
+		if (mkdtemp(dir))
+			return 0;
+	}
+	fprintf(stderr, "test_%s: cannot make a scratch folder %s\n", name, dir);
+	return -1;
+}
 
 /* Prints "@name: N passed, N failed" and returns the exit status. */
 static inline int check_summary(const char *name)

@@ -1135,29 +1135,10 @@ static void test_big_secrets_first(void)
 	free(secrets);
 }
 
-static int setup_tmpdir(void)
-{
-	const char *base = getenv("ECAP_TEST_TMP");
-	char cmd[600];
-
-	if (base && *base) {
-		snprintf(tmpdir, sizeof(tmpdir), "%s/pcapng", base);
-		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", tmpdir);
-		if (strchr(tmpdir, '\'') || system(cmd))
-			return -1;
-		return 0;
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ecap-test-pcapng.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
 int main(void)
 {
-	if (setup_tmpdir()) {
-		fprintf(stderr, "test_pcapng: cannot make a scratch folder (ECAP_TEST_TMP=%s)\n",
-			getenv("ECAP_TEST_TMP") ?: "");
+	if (check_scratch_dir("pcapng", tmpdir, sizeof(tmpdir)))
 		return 1;
-	}
 	/* The writer reports a gone reader as -EPIPE; the capture loop ignores SIGPIPE too. */
 	signal(SIGPIPE, SIG_IGN);
 

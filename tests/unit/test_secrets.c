@@ -328,29 +328,10 @@ static void test_keylog_error(void)
 	secrets_close(s);
 }
 
-static int setup_tmpdir(void)
-{
-	const char *base = getenv("ECAP_TEST_TMP");
-	char cmd[600];
-
-	if (base && *base) {
-		snprintf(tmpdir, sizeof(tmpdir), "%s/secrets", base);
-		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", tmpdir);
-		if (strchr(tmpdir, '\'') || system(cmd))
-			return -1;
-		return 0;
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ecap-test-secrets.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
 int main(void)
 {
-	if (setup_tmpdir()) {
-		fprintf(stderr, "test_secrets: cannot make a scratch folder (ECAP_TEST_TMP=%s)\n",
-			getenv("ECAP_TEST_TMP") ?: "");
+	if (check_scratch_dir("secrets", tmpdir, sizeof(tmpdir)))
 		return 1;
-	}
 	test_line_text();
 	test_longest_line();
 	test_repeats();

@@ -96,7 +96,6 @@ static void expect_refusal(const char *what, const char *path)
 
 int main(void)
 {
-	const char *tmp = getenv("ECAP_TEST_TMP") ? getenv("ECAP_TEST_TMP") : "/tmp";
 	char dir[4096], ssl_copy[4200], crypto_copy[4200], junk[4200];
 	struct tls_layout sys, copy;
 	char err[256];
@@ -114,9 +113,8 @@ int main(void)
 	      sys.client_random_offset);
 
 	/* A private copy elsewhere, probed with its own libcrypto: the same answers. */
-	snprintf(dir, sizeof(dir), "%s/tls_probe", tmp);
-	mkdir(tmp, 0755);
-	mkdir(dir, 0755);
+	if (check_scratch_dir("tls_probe", dir, sizeof(dir)))
+		return 1;
 	snprintf(ssl_copy, sizeof(ssl_copy), "%s/libssl.so.3", dir);
 	snprintf(crypto_copy, sizeof(crypto_copy), "%s/libcrypto.so.3", dir);
 	CHECK(!copy_file(SYSTEM_SSL, ssl_copy) && !copy_file(SYSTEM_CRYPTO, crypto_copy),
