@@ -3,6 +3,10 @@
 #   ./build.sh run [ecap-tls options]   install what is missing, build, install, capture
 #   ./build.sh test                     install what is missing, build, install, run every
 #                                       test, then again under ASan and UBSan
+#   ./build.sh install-caps             install what is missing, build, install with the file
+#                                       capabilities that let users other than root capture
+#   ./build.sh bench                    install what is missing and the benchmark tools,
+#                                       build, run bench/run.sh: rewrites docs/BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
@@ -12,8 +16,10 @@ PACKAGES=(
 	libbpf-dev libelf-dev zlib1g-dev libpcap-dev libglib2.0-dev
 	wireshark-dev libwireshark-dev tshark tcpdump
 	iproute2 python3
-	openssl curl nginx gnutls-bin wrk libclang-rt-14-dev util-linux
+	openssl curl nginx gnutls-bin wrk libclang-rt-14-dev util-linux libcap2-bin
 )
+# What bench/ needs besides: load generators and the plots.
+BENCH_PACKAGES=(iperf3 gnuplot-nox)
 
 install_packages() {
 	local missing=()
@@ -29,8 +35,8 @@ install_packages() {
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-build() {
-	cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+build() { # [CMAKE_OPTIONS...]
+	cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
 	cmake --build "$BUILD_DIR" -j"$(nproc)"
 	cmake --install "$BUILD_DIR" >/dev/null
 }
@@ -56,6 +62,18 @@ run)
 	echo "build.sh: capturing every interface into $out; stop with Ctrl-C"
 	exec "$BUILD_DIR/extcap/ecap-tls" -w "$out" "$@"
 	;;
+install-caps)
+	install_packages
+	build -DECAP_SETCAP=ON
+	echo "build.sh: $(getcap "$(cmake -L -N "$BUILD_DIR" | sed -n 's/^ECAP_EXTCAP_DIR:PATH=//p')/ecap-tls")"
+	echo "build.sh: users other than root may now capture; README, \"Capturing as a normal user\""
+	;;
+bench)
+	PACKAGES+=("${BENCH_PACKAGES[@]}")
+	install_packages
+	build
+	exec bench/run.sh
+	;;
 test)
 	install_packages
 	build
@@ -63,7 +81,7 @@ test)
 	sanitized_tests
 	;;
 *)
-	echo "usage: $0 run [ecap-tls options] | test" >&2
+	echo "usage: $0 run [ecap-tls options] | test | install-caps | bench" >&2
 	exit 2
 	;;
 esac

@@ -10,6 +10,7 @@
  * look for libssl files it has not hooked yet.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "tls.h"
@@ -36,6 +37,9 @@ struct {
 	__type(key, struct tls_seen_key);
 	__type(value, __u8);
 } tls_seen SEC(".maps");
+
+/* Secrets the ring had no room for: gone for good, so counted for the summary. */
+__u64 secrets_lost = 0;
 
 /* Keys are built here: too big for the stack beside the event. */
 struct {
@@ -70,6 +74,28 @@ static __always_inline void fill_task(struct tls_event *ev, __u32 type)
 	ev->tid = (__u32)id;
 }
 
+/*
+ * A user other than root may capture (file capabilities) but takes only the
+ * secrets of their own processes: set at load to their uid, (__u32)-1 for root.
+ */
+const volatile __u32 only_uid = (__u32)-1;
+
+/*
+ * Whether the current process is only_uid's, by ptrace's rule: real, effective
+ * and saved uid alike, so that a set-user-ID program's secrets stay its own.
+ */
+static __always_inline bool current_visible(void)
+{
+	struct task_struct *task;
+
+	if (only_uid == (__u32)-1)
+		return true;
+	task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, real_cred, uid.val) == only_uid &&
+	       BPF_CORE_READ(task, real_cred, euid.val) == only_uid &&
+	       BPF_CORE_READ(task, real_cred, suid.val) == only_uid;
+}
+
 /* The owner filter applies to secrets too: they belong to the process that made them. */
 static __always_inline bool current_allowed(void)
 {
@@ -92,11 +118,13 @@ int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret
 	struct tls_event *ev;
 
 	cfg = bpf_map_lookup_elem(&tls_libs, &lib);
-	if (!cfg || !len || len > TLS_MAX_SECRET_SIZE || !current_allowed())
+	if (!cfg || !len || len > TLS_MAX_SECRET_SIZE || !current_visible() || !current_allowed())
 		return 0;
 	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
-	if (!ev)
+	if (!ev) {
+		__sync_fetch_and_add(&secrets_lost, 1);
 		return 0;
+	}
 	__builtin_memset(ev->label, 0, sizeof(ev->label));
 	fill_task(ev, TLS_EVENT_SECRET);
 	ev->secret_len = len;
@@ -116,8 +144,12 @@ int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret
 SEC("uprobe")
 int ecap_dl_debug_state(struct pt_regs *ctx)
 {
-	struct tls_event *ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
+	struct tls_event *ev;
 
+	/* Another user's libraries are none of ours: we could not read their maps anyway. */
+	if (!current_visible())
+		return 0;
+	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
 	if (!ev)
 		return 0;
 	fill_task(ev, TLS_EVENT_LOADED);

@@ -9,10 +9,13 @@
 #include <sys/epoll.h>
 #include <sys/param.h>
 #include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "capture.h"
 #include "cgroup.h"
 #include "clock.h"
 #include "comment.h"
+#include "leftovers.h"
 #include "log.h"
 #include "netdev.h"
 #include "packet_source.h"
@@ -67,16 +70,32 @@ static void install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* A mistyped pid would capture nothing, silently. */
+static int check_pids_exist(const struct ecap_options *opts)
+{
+	for (int i = 0; i < opts->n_pids; i++) {
+		if (kill((pid_t)opts->pids[i], 0) && errno == ESRCH) {
+			log_error("--pid %u: no such process; ps or pgrep lists the running ones",
+				  opts->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
 static int make_filter(struct capture *cap)
 {
 	const struct ecap_options *opts = cap->opts;
 	struct owner_filter *f = &cap->filter;
 
+	if (check_pids_exist(opts))
+		return -ESRCH;
 	f->pids = opts->pids;
 	f->n_pids = opts->n_pids;
 	f->follow_children = opts->follow_children;
 	f->uid = opts->uid < 0 ? UINT32_MAX : (uint32_t)opts->uid;
 	snprintf(f->comm, sizeof(f->comm), "%s", opts->comm ? opts->comm : "");
+	f->only_uid = opts->only_uid;
 	if (opts->cgroup && cgroup_id(opts->cgroup, &f->cgroup_id)) {
 		log_error("no cgroup '%s'; give a path under the cgroup v2 mount, as "
 			  "/proc/PID/cgroup shows it", opts->cgroup);
@@ -223,6 +242,15 @@ static void write_packet(struct capture *cap, const struct packet *pkt)
 	cap->unflushed = true;
 }
 
+/*
+ * A user other than root gets the secrets of their own processes only:
+ * another's connection would wait for secrets that never come.
+ */
+static bool may_wait_for_secrets(struct capture *cap, const struct packet *pkt)
+{
+	return cap->filter.only_uid == UINT32_MAX || owner_comment(cap, pkt);
+}
+
 /* The packets that may go now, in time order; @all for a stop: every one. */
 static void write_ready_packets(struct capture *cap, bool all)
 {
@@ -236,7 +264,8 @@ static void write_ready_packets(struct capture *cap, bool all)
 	       (pkt = packet_source_peek(cap->packets, all))) {
 		if (!all && cap->gate &&
 		    tls_gate_check(cap->gate, pkt->data, pkt->cap_len,
-				   cap->devs[pkt->dev].linktype, pkt->ts_ns, now) == GATE_HOLD)
+				   cap->devs[pkt->dev].linktype, pkt->ts_ns, now,
+				   may_wait_for_secrets(cap, pkt)) == GATE_HOLD)
 			return; /* head of line: the file stays in time order */
 		write_packet(cap, pkt);
 		packet_source_next(cap->packets);
@@ -275,9 +304,35 @@ static int consume_events(struct capture *cap)
 	return err;
 }
 
+/*
+ * What pcapng has no field for: secrets lost in the kernel, packets held for
+ * secrets, connections whose packets went out without their secrets (timed
+ * out, or still waiting at the end). "" without TLS.
+ */
+static void tls_summary(const struct capture *cap, char *buf, size_t size)
+{
+	struct tls_gate_stats gate;
+	struct secrets_stats sec;
+
+	buf[0] = '\0';
+	if (!cap->tls)
+		return;
+	secrets_get_stats(cap->secrets, &sec);
+	tls_gate_get_stats(cap->gate, &gate);
+	snprintf(buf, size, "TLS: %llu secrets, %llu lost in the kernel; %llu packets of %llu "
+		 "connections held for their secrets, %llu connections written before their "
+		 "secrets came (late or missing)",
+		 (unsigned long long)sec.added, (unsigned long long)tls_source_lost(cap->tls),
+		 (unsigned long long)gate.packets_held, (unsigned long long)gate.flows_waited,
+		 (unsigned long long)(gate.flows_timed_out + gate.flows_waiting));
+}
+
 static int write_statistics(struct capture *cap)
 {
 	uint64_t now = clock_ns(CLOCK_REALTIME);
+	char tls[256];
+
+	tls_summary(cap, tls, sizeof(tls));
 
 	for (int i = 0; i < cap->n_devs; i++) {
 		struct packet_counts counts;
@@ -290,6 +345,8 @@ static int write_statistics(struct capture *cap)
 			.filter_accept = PCAPNG_STAT_UNKNOWN,
 			.os_drop = PCAPNG_STAT_UNKNOWN,
 			.usr_deliv = cap->delivered[i],
+			/* Capture-wide, so once: with the first interface. */
+			.comment = i == 0 ? tls : NULL,
 		};
 		int err;
 
@@ -312,6 +369,7 @@ static int write_statistics(struct capture *cap)
 static void print_summary(struct capture *cap)
 {
 	uint64_t seen = 0, lost = 0;
+	char tls[256];
 
 	if (cap->opts->capture)
 		return;
@@ -326,6 +384,9 @@ static void print_summary(struct capture *cap)
 	fprintf(stderr, "ecap-tls: %llu packets captured, %llu seen by the hooks, %llu lost in "
 		"the kernel%s\n", (unsigned long long)cap->written, (unsigned long long)seen,
 		(unsigned long long)lost, lost ? " (raise --buffer-size)" : "");
+	tls_summary(cap, tls, sizeof(tls));
+	if (tls[0])
+		fprintf(stderr, "ecap-tls: %s\n", tls);
 }
 
 /* Until the next thing to do: a stop by --duration, a held handshake's time-out, a flush. */
@@ -464,16 +525,43 @@ static void capture_free(struct capture *cap)
 	free(cap->devs);
 }
 
+/*
+ * CO-RE needs the kernel's type information; without it every program fails
+ * to load. The sysfs file is the quick answer, libbpf's search the thorough one.
+ */
+static int check_btf(void)
+{
+	struct btf *btf;
+
+	if (!access("/sys/kernel/btf/vmlinux", R_OK))
+		return 0;
+	btf = btf__load_vmlinux_btf();
+	if (libbpf_get_error(btf)) {
+		log_error("this kernel offers no BTF type information (no /sys/kernel/btf/vmlinux); "
+			  "ecap-tls needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	btf__free(btf);
+	return 0;
+}
+
 int capture_run(const struct ecap_options *opts)
 {
 	struct capture cap = { .opts = opts };
 	int err;
 
 	install_signal_handlers();
+	err = check_btf();
+	if (err)
+		goto out;
 	err = netdev_select(opts->interfaces, &cap.devs);
 	if (err < 0)
 		goto out;
 	cap.n_devs = err;
+	/* A killed earlier capture's filters would go on running: they go first. */
+	err = leftovers_remove();
+	if (err < 0)
+		log_debug("cannot look for TC filters of killed captures: %s", strerror(-err));
 	err = open_sockets(&cap);
 	if (!err)
 		err = open_packets(&cap);

@@ -3,12 +3,15 @@
  * ecap-tls: Wireshark's "eBPF TLS capture" extcap, and a tcpdump-like command
  * line that writes pcapng. Exit status: 0, or 1 after one line on stderr.
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include <glib.h>
 #include "capture.h"
 #include "extcap.h"
+#include "leftovers.h"
 #include "log.h"
 #include "options.h"
 
@@ -27,6 +30,19 @@ static void print_version(void)
 	printf("GLib %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
 }
 
+static int cleanup(void)
+{
+	int removed = leftovers_remove();
+
+	if (removed < 0) {
+		log_error("cannot list the kernel's BPF programs to find what killed captures left: "
+			  "%s%s", strerror(-removed), removed == -EPERM ? "; run as root" : "");
+		return 1;
+	}
+	printf("ecap-tls: %d TC filters of killed captures removed\n", removed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ecap_options opts;
@@ -37,9 +53,18 @@ int main(int argc, char **argv)
 	if (options_parse(argc, argv, &opts))
 		return 1;
 	log_set_verbose(opts.verbose);
+	if (opts.help) {
+		options_print_help(&opts);
+		ret = 0;
+		goto end;
+	}
 	if (opts.version) {
 		print_version();
 		ret = 0;
+		goto end;
+	}
+	if (opts.cleanup) {
+		ret = cleanup();
 		goto end;
 	}
 	ret = extcap_answer(&opts);

@@ -59,6 +59,7 @@ enum option_id {
 	OPT_TLS_WAIT,
 	OPT_VERBOSE,
 	OPT_VERSION,
+	OPT_CLEANUP,
 };
 
 /* clang-format off */
@@ -164,6 +165,9 @@ static const struct option_desc table[] = {
 	  .help = "Print debug messages, libbpf's included, to standard error",
 	  .extcap = EXTCAP_ARG_BOOLFLAG, .display = "Verbose messages", .group = "Debug" },
 	{ .id = OPT_VERSION, .name = "version", .help = "Print the versions and exit" },
+	{ .id = OPT_CLEANUP, .name = "cleanup",
+	  .help = "Remove the TC filters of captures that were killed (SIGKILL) in this network "
+		  "namespace, and exit; every capture also does it when it starts" },
 	{ 0 },
 };
 /* clang-format on */
@@ -186,6 +190,7 @@ struct parse_state {
 };
 
 #define OPTIONS_ERROR (g_quark_from_static_string("ecap-options-error"))
+#define OPTIONS_ERROR_HELP 1 /* not an error: a help option ended the parse */
 
 static bool is_ignored(const struct option_desc *o)
 {
@@ -462,6 +467,9 @@ static gboolean set_option(struct parse_state *st, const struct option_desc *o, 
 	case OPT_VERSION:
 		opts->version = true;
 		return TRUE;
+	case OPT_CLEANUP:
+		opts->cleanup = true;
+		return TRUE;
 	default:
 		return TRUE; /* accepted and unused */
 	}
@@ -475,6 +483,39 @@ static gboolean on_option(const gchar *name, const gchar *value, gpointer data, 
 		return fail(err, "%s is not handled; this is a bug", name);
 	return set_option(data, o, name, value, err);
 }
+
+/*
+ * GLib's own help options print and exit() in the middle of the parse; ours
+ * only record the request, so that a parse never ends the process (the
+ * fuzzer runs it over and over) and main() prints the help.
+ */
+static gboolean on_help(const gchar *name, const gchar *value, gpointer data, GError **err)
+{
+	struct parse_state *st = data;
+
+	if (!strcmp(name, "--help-all"))
+		st->opts->help = OPTIONS_HELP_ALL;
+	else if (!strcmp(name, "--help-extcap"))
+		st->opts->help = OPTIONS_HELP_EXTCAP;
+	else
+		st->opts->help = OPTIONS_HELP_MAIN;
+	/* Stop where GLib's help would: what follows is neither used nor checked. */
+	g_set_error_literal(err, OPTIONS_ERROR, OPTIONS_ERROR_HELP, "help");
+	return FALSE;
+}
+
+/* Hidden: GLib lists its help options itself when it prints the help. */
+static const GOptionEntry help_entries[] = {
+	{ "help", 'h', G_OPTION_FLAG_HIDDEN | G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+	  (gpointer)on_help, NULL, NULL },
+	{ "?", '?', G_OPTION_FLAG_HIDDEN | G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+	  (gpointer)on_help, NULL, NULL },
+	{ "help-all", 0, G_OPTION_FLAG_HIDDEN | G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+	  (gpointer)on_help, NULL, NULL },
+	{ "help-extcap", 0, G_OPTION_FLAG_HIDDEN | G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+	  (gpointer)on_help, NULL, NULL },
+	{ NULL },
+};
 
 static int apply_defaults(struct parse_state *st)
 {
@@ -547,13 +588,24 @@ static GOptionGroup *build_group(struct parse_state *st, bool extcap)
 	return group;
 }
 
-/* --help shows the capture options, --help-extcap the protocol's. */
-static GOptionContext *build_context(struct parse_state *st)
+/*
+ * --help shows the capture options, --help-extcap the protocol's. A context
+ * for @parsing handles the help options itself (help_entries[]); one for
+ * printing the help lets GLib list them, and gives its @extcap group.
+ */
+static GOptionContext *build_context(struct parse_state *st, bool parsing, GOptionGroup **extcap)
 {
 	GOptionContext *ctx = g_option_context_new("[FILTER EXPRESSION]");
+	GOptionGroup *main_group = build_group(st, false), *extcap_group = build_group(st, true);
 
-	g_option_context_set_main_group(ctx, build_group(st, false));
-	g_option_context_add_group(ctx, build_group(st, true));
+	if (parsing) {
+		g_option_context_set_help_enabled(ctx, FALSE);
+		g_option_group_add_entries(main_group, help_entries);
+	}
+	if (extcap)
+		*extcap = extcap_group;
+	g_option_context_set_main_group(ctx, main_group);
+	g_option_context_add_group(ctx, extcap_group);
 	g_option_context_set_summary(
 	    ctx, "Captures packets with TC eBPF into pcapng, each interface as tcpdump sees it.\n"
 		 "Also Wireshark's \"" ECAP_DISPLAY_NAME "\" extcap interface.");
@@ -711,7 +763,7 @@ static gboolean check_rules(struct parse_state *st, GError **err)
 
 bool options_is_query(const struct ecap_options *opts)
 {
-	return opts->version || opts->extcap_interfaces || opts->extcap_dlts ||
+	return opts->version || opts->cleanup || opts->extcap_interfaces || opts->extcap_dlts ||
 	       opts->extcap_config || opts->extcap_reload_option ||
 	       (opts->extcap_capture_filter && !opts->capture);
 }
@@ -730,10 +782,13 @@ int options_parse(int argc, char **argv, struct ecap_options *opts)
 	GOptionContext *ctx = NULL;
 	char **args = NULL;
 	GError *err = NULL;
+	gboolean parsed;
 	int ret = -1;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->uid = -1;
+	/* Decided here once, by who ran us: file capabilities leave the real uid alone. */
+	opts->only_uid = getuid() ? getuid() : UINT32_MAX;
 	st.interfaces = g_ptr_array_new_with_free_func(g_free);
 	st.tls_libs = g_ptr_array_new_with_free_func(g_free);
 	st.pids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -741,13 +796,15 @@ int options_parse(int argc, char **argv, struct ecap_options *opts)
 		g_set_prgname(PROG);
 	if (apply_defaults(&st))
 		goto cleanup;
-	ctx = build_context(&st);
+	ctx = build_context(&st, true, NULL);
 	args = split_attached_values(argc, argv);
-	if (!g_option_context_parse_strv(ctx, &args, &err) || !check_rules(&st, &err)) {
+	parsed = g_option_context_parse_strv(ctx, &args, &err);
+	if (!parsed && g_error_matches(err, OPTIONS_ERROR, OPTIONS_ERROR_HELP))
+		ret = 0; /* the caller prints the help */
+	else if (!parsed || !check_rules(&st, &err))
 		report(err);
-		goto cleanup;
-	}
-	ret = 0;
+	else
+		ret = 0;
 cleanup:
 	g_clear_error(&err);
 	g_strfreev(args);
@@ -765,6 +822,19 @@ cleanup:
 	if (ret)
 		options_free(opts);
 	return ret;
+}
+
+void options_print_help(const struct ecap_options *opts)
+{
+	struct parse_state st = { 0 }; /* the printing context parses nothing */
+	GOptionGroup *extcap;
+	GOptionContext *ctx = build_context(&st, false, &extcap);
+	char *text = g_option_context_get_help(ctx, opts->help == OPTIONS_HELP_MAIN,
+					       opts->help == OPTIONS_HELP_EXTCAP ? extcap : NULL);
+
+	fputs(text, stdout);
+	g_free(text);
+	g_option_context_free(ctx);
 }
 
 void options_free(struct ecap_options *opts)

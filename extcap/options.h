@@ -14,6 +14,14 @@
 #define ECAP_INTERFACE_NAME "ecap-tls"
 #define ECAP_DISPLAY_NAME   "eBPF TLS capture"
 
+/* GLib's help options; they end the parse where they stand, as GLib's own would. */
+enum options_help {
+	OPTIONS_HELP_NONE,
+	OPTIONS_HELP_MAIN,   /* -h, --help, -? */
+	OPTIONS_HELP_ALL,    /* --help-all */
+	OPTIONS_HELP_EXTCAP, /* --help-extcap */
+};
+
 struct ecap_options {
 	/* Extcap protocol */
 	bool extcap_interfaces;
@@ -49,19 +57,28 @@ struct ecap_options {
 	int64_t uid;  /* -1: any */
 	char *comm;   /* NULL: any */
 	char *cgroup; /* cgroup v2 path, NULL: any */
+	/* Not an option: a user other than root sees only their own processes (UINT32_MAX: root). */
+	uint32_t only_uid;
 
 	bool verbose;
 	bool version;
+	enum options_help help;
+	bool cleanup;
 };
 
 /*
  * Parses @argv into @opts (defaults first). On bad input prints one line to
- * stderr naming the option and what to do, and returns -1.
+ * stderr naming the option and what to do, and returns -1. It never exits:
+ * a help option sets @opts->help and returns 0, leaving the printing to the
+ * caller.
  */
 int options_parse(int argc, char **argv, struct ecap_options *opts);
 void options_free(struct ecap_options *opts);
 
-/* True when @opts asks a question (--version, --extcap-*) rather than for a capture. */
+/* Prints the help that @opts->help asks for to standard output. */
+void options_print_help(const struct ecap_options *opts);
+
+/* True when @opts asks a question (--version, --cleanup, --extcap-*) rather than for a capture. */
 bool options_is_query(const struct ecap_options *opts);
 
 /* How Wireshark's interface options dialog (--extcap-config) shows an option. */

@@ -532,6 +532,7 @@ static int write_isb(struct pcapng_writer *w, uint32_t iface_id,
 		if (counters[i].value != PCAPNG_STAT_UNKNOWN)
 			opts += opt_size(8);
 	}
+	opts += opt_str_size(st->comment);
 	if (opts)
 		opts += OPT_HDR;
 
@@ -541,6 +542,7 @@ static int write_isb(struct pcapng_writer *w, uint32_t iface_id,
 		return err;
 	put_u32(&b, iface_id);
 	put_ts(&b, st->ts_ns);
+	put_opt_str(&b, OPT_COMMENT, st->comment);
 	if (st->start_ns != PCAPNG_STAT_UNKNOWN)
 		put_opt_ts(&b, ISB_STARTTIME, st->start_ns);
 	if (st->end_ns != PCAPNG_STAT_UNKNOWN)
@@ -561,7 +563,7 @@ int pcapng_write_stats(struct pcapng_writer *w, uint32_t iface_id,
 		return -EINVAL;
 	if (w->err)
 		return w->err;
-	if (iface_id >= w->n_ifaces)
+	if (iface_id >= w->n_ifaces || !opt_fits(str_len(stats->comment)))
 		return -EINVAL;
 	return write_isb(w, iface_id, stats);
 }

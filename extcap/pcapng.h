@@ -67,6 +67,7 @@ struct pcapng_iface_stats {
 	uint64_t filter_accept; /* isb_filteraccept */
 	uint64_t os_drop;	/* isb_osdrop */
 	uint64_t usr_deliv;	/* isb_usrdeliv */
+	const char *comment;	/* opt_comment, NULL for none: what has no field of its own */
 };
 
 /*

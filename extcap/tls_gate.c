@@ -474,14 +474,15 @@ static bool is_waiting(const struct tls_gate *g, const struct tls_flow_key *key)
 }
 
 enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
-				 uint16_t linktype, uint64_t ts_ns, uint64_t now_ns)
+				 uint16_t linktype, uint64_t ts_ns, uint64_t now_ns, bool may_wait)
 {
 	struct tls_gate_pkt pkt;
 
 	tls_gate_expire(g, now_ns);
 	if (!tls_gate_parse(data, cap_len, linktype, &pkt)) {
 		if (pkt.client_hello) {
-			on_client_hello(g, &pkt, ts_ns, now_ns);
+			if (may_wait)
+				on_client_hello(g, &pkt, ts_ns, now_ns);
 		} else if (is_waiting(g, &pkt.key)) {
 			/* Not complete and not past its deadline, or it would be gone by now. */
 			note_held(g, data, cap_len, ts_ns);

@@ -85,8 +85,13 @@ struct tls_gate *tls_gate_new(uint64_t max_wait_ns);
 /* NULL is fine. */
 void tls_gate_free(struct tls_gate *g);
 
+/*
+ * @may_wait false: a ClientHello in this packet starts no wait, because its
+ * secrets will not come (another user's connection in a capture by a user
+ * other than root); packets of connections already waiting are held all the same.
+ */
 enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
-				 uint16_t linktype, uint64_t ts_ns, uint64_t now_ns);
+				 uint16_t linktype, uint64_t ts_ns, uint64_t now_ns, bool may_wait);
 
 /* Records that the secret @label of @client_random is in the file now. */
 void tls_gate_secret(struct tls_gate *g, const uint8_t client_random[TLS_RANDOM_SIZE],

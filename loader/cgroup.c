@@ -5,26 +5,30 @@
 #include <sys/mount.h>
 #include <unistd.h>
 #include <limits.h>
-#include <mntent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "cgroup.h"
+#include "proc_parse.h"
 
 static int find_cgroup2(const char *mounts_file, const char *prefix, char *dir, size_t size)
 {
-	FILE *mounts = setmntent(mounts_file, "re");
-	struct mntent *m;
+	FILE *mounts = fopen(mounts_file, "re");
+	struct proc_mount m;
+	char *line = NULL;
+	size_t len = 0;
 	int ret = -ENOENT;
 
-	while (mounts && ret && (m = getmntent(mounts))) {
-		if (!strcmp(m->mnt_type, "cgroup2")) {
-			snprintf(dir, size, "%s%s", prefix, m->mnt_dir);
+	if (!mounts)
+		return ret;
+	while (ret && getline(&line, &len, mounts) > 0) {
+		if (!proc_parse_mount(line, &m) && !strcmp(m.type, "cgroup2")) {
+			snprintf(dir, size, "%s%s", prefix, m.dir);
 			ret = 0;
 		}
 	}
-	if (mounts)
-		endmntent(mounts);
+	free(line);
+	fclose(mounts);
 	return ret;
 }
 

@@ -17,6 +17,12 @@ struct owner_filter {
 	uint32_t uid;	    /* UINT32_MAX: any */
 	char comm[16];	    /* "": any */
 	uint64_t cgroup_id; /* 0: any */
+	/*
+	 * Not a filter on packets: a user other than root, who captures everyone's
+	 * packets, sees secrets and process details only of this uid's processes.
+	 * UINT32_MAX: root, who sees every process.
+	 */
+	uint32_t only_uid;
 };
 
 /* The maps of bpf/owners.bpf.h, once created: -1 where not. */

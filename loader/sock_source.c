@@ -22,6 +22,7 @@
 #include "owner_filter.h"
 #include "packets.h"
 #include "pkt_tuple.h"
+#include "proc_parse.h"
 #include "sock_source.h"
 #include "sockets.h"
 #include "sockets.skel.h"
@@ -83,6 +84,7 @@ struct sock_source {
 	char cgroup_root[PATH_MAX];
 	uint64_t cgroups_scanned;
 	uint32_t netns;
+	uint32_t only_uid; /* a user not root sees only their own processes; UINT32_MAX: all */
 	struct owner result;
 	char container[65];
 };
@@ -266,7 +268,7 @@ static int read_line_file(const char *path, char *buf, size_t size)
 
 static uint64_t cgroup_id_of(struct sock_source *src, int pid)
 {
-	char path[64], line[PATH_MAX], dir[2 * PATH_MAX];
+	char path[64], line[PATH_MAX], cgroup[PATH_MAX], dir[2 * PATH_MAX];
 	struct stat st;
 	FILE *f;
 	uint64_t id = 0;
@@ -276,10 +278,9 @@ static uint64_t cgroup_id_of(struct sock_source *src, int pid)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
+		if (proc_parse_cgroup2(line, cgroup, sizeof(cgroup)))
 			continue;
-		line[strcspn(line, "\n")] = 0;
-		snprintf(dir, sizeof(dir), "%s%s", src->cgroup_root, line + 3);
+		snprintf(dir, sizeof(dir), "%s%s", src->cgroup_root, cgroup);
 		if (!stat(dir, &st))
 			id = st.st_ino;
 	}
@@ -318,7 +319,7 @@ static GHashTable *socket_inodes(void)
 		snprintf(dir, sizeof(dir), "/proc/%s/fd", p->d_name);
 		fds = opendir(dir);
 		while (fds && (fd = readdir(fds))) {
-			unsigned long long ino;
+			uint64_t ino;
 			ssize_t n;
 
 			snprintf(link, sizeof(link), "%s/%s", dir, fd->d_name);
@@ -326,7 +327,7 @@ static GHashTable *socket_inodes(void)
 			if (n <= 0)
 				continue;
 			target[n] = 0;
-			if (sscanf(target, "socket:[%llu]", &ino) != 1)
+			if (proc_parse_socket_link(target, &ino))
 				continue;
 			gint64 *key = g_new(gint64, 1);
 
@@ -342,18 +343,6 @@ static GHashTable *socket_inodes(void)
 	if (proc)
 		closedir(proc);
 	return inodes;
-}
-
-static void parse_hex_addr(const char *hex, int family, uint8_t *addr)
-{
-	for (int w = 0; w < (family == AF_INET ? 1 : 4); w++) {
-		char word[9] = { 0 };
-		uint32_t v;
-
-		memcpy(word, hex + 8 * w, 8);
-		v = (uint32_t)strtoul(word, NULL, 16);
-		memcpy(addr + 4 * w, &v, 4); /* printed from memory as a host-order word */
-	}
 }
 
 /* The kernel's filter knows these sockets too, before they send anything. */
@@ -373,29 +362,27 @@ static void seed_kernel(struct sock_source *src, const struct tuple_key *key,
 static void seed_table(struct sock_source *src, const char *file, int family, int protocol,
 		       GHashTable *inodes)
 {
-	char line[512], laddr[33], raddr[33];
-	unsigned int lport, rport, uid;
-	unsigned long long ino;
+	char line[512];
 	FILE *f = fopen(file, "re");
 
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		struct tuple_key key = { .family = family, .protocol = protocol };
+		struct proc_net_sock sock;
 		struct owner_rec rec;
 		gpointer pid;
 
-		if (sscanf(line, " %*d: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %*x %*s %*s %*s %u %*d %llu",
-			   laddr, &lport, raddr, &rport, &uid, &ino) != 6 || !ino)
+		if (proc_parse_net_sock(line, family, &sock) || !sock.ino)
 			continue;
-		if (!g_hash_table_lookup_extended(inodes, &(gint64){ (gint64)ino }, NULL, &pid))
+		if (!g_hash_table_lookup_extended(inodes, &(gint64){ (gint64)sock.ino }, NULL, &pid))
 			continue;
-		key.lport = lport;
-		key.rport = rport;
-		parse_hex_addr(laddr, family, key.laddr);
-		if (rport)
-			parse_hex_addr(raddr, family, key.raddr);
-		owner_from_proc(src, GPOINTER_TO_INT(pid), uid, &rec);
+		key.lport = sock.lport;
+		key.rport = sock.rport;
+		memcpy(key.laddr, sock.laddr, sizeof(key.laddr));
+		if (sock.rport)
+			memcpy(key.raddr, sock.raddr, sizeof(key.raddr));
+		owner_from_proc(src, GPOINTER_TO_INT(pid), sock.uid, &rec);
 		put_tuple(src, &key, &rec);
 		seed_kernel(src, &key, &rec);
 	}
@@ -515,7 +502,8 @@ const struct owner *sock_source_owner(struct sock_source *src, const struct pack
 		if (!rec)
 			rec = find_by_tuple(src, &t, !outbound);
 	}
-	if (!rec)
+	/* Another user's packet is still captured, only without its process. */
+	if (!rec || (src->only_uid != UINT32_MAX && rec->uid != src->only_uid))
 		return NULL;
 	src->result = (struct owner){ .pid = rec->pid, .tid = rec->tid, .uid = rec->uid,
 				      .note = &rec->note };
@@ -608,6 +596,7 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 	src->exes = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	src->cgroups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	src->netns = our_netns();
+	src->only_uid = filter ? filter->only_uid : UINT32_MAX;
 	if (cgroup2_mount(src->cgroup_root, sizeof(src->cgroup_root)))
 		src->cgroup_root[0] = 0;
 

@@ -11,9 +11,6 @@
 #define ECAP_BPF_TCX_INGRESS 46
 #define ECAP_BPF_TCX_EGRESS  47
 
-/* Where to stop looking for a free clsact filter priority. */
-#define MAX_CLSACT_PRIORITY 64
-
 static const char *hook_name(bool egress)
 {
 	return egress ? "egress" : "ingress";
@@ -41,7 +38,8 @@ static int attach_first_free(struct bpf_tc_hook *qdisc, int prog_fd, struct tc_h
 	int err = -EEXIST;
 
 	for (uint32_t prio = 1; prio <= MAX_CLSACT_PRIORITY; prio++) {
-		LIBBPF_OPTS(bpf_tc_opts, filter, .prog_fd = prog_fd, .priority = prio);
+		LIBBPF_OPTS(bpf_tc_opts, filter, .prog_fd = prog_fd, .handle = CLSACT_HANDLE,
+			    .priority = prio);
 
 		err = bpf_tc_attach(qdisc, &filter);
 		if (err == -EEXIST || err == -EINVAL)

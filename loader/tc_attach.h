@@ -10,6 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Where to stop looking for a free clsact filter priority. */
+#define MAX_CLSACT_PRIORITY 64
+
+/* A clsact filter of ours always has this handle: the first of its own priority. */
+#define CLSACT_HANDLE 1
+
 enum attach_mode {
 	ATTACH_AUTO,   /* tcx where the kernel has it, else clsact */
 	ATTACH_TCX,    /* kernel-owned tcx links */

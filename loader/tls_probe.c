@@ -16,9 +16,12 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include "proc_parse.h"
 #include "tls_probe.h"
 #include "tls_probe_identity.h"
 
@@ -422,20 +425,22 @@ static bool logged_through(int first, uintptr_t fn)
 static int file_offset(uintptr_t addr, uint64_t *offset)
 {
 	FILE *maps = fopen("/proc/self/maps", "re");
-	char line[512];
+	char *line = NULL;
+	size_t size = 0;
 	int ret = -1;
 
 	if (!maps)
 		return probe_fail("cannot read /proc/self/maps: %s", strerror(errno));
-	while (ret && fgets(line, sizeof(line), maps)) {
-		unsigned long start, end, pgoff;
+	/* Whole lines: a piece of a long library path must not pass for a mapping. */
+	while (ret && getline(&line, &size, maps) > 0) {
+		struct proc_map map;
 
-		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &pgoff) == 3 && addr >= start &&
-		    addr < end) {
-			*offset = addr - start + pgoff;
+		if (!proc_parse_maps(line, &map) && addr >= map.start && addr < map.end) {
+			*offset = addr - map.start + map.offset;
 			ret = 0;
 		}
 	}
+	free(line);
 	fclose(maps);
 	return ret ? probe_fail("ssl_log_secret is in no mapping") : 0;
 }
@@ -477,19 +482,65 @@ static int run_probe(void *ssl_lib, void *crypto_lib)
 }
 
 /*
- * Whatever a library's constructors do, they do it as nobody, in an empty
- * network namespace, for a few seconds of CPU at most. The files were opened
- * by our caller, while it could.
+ * The capture's descriptors (BPF maps, rings, links) are not the library's to
+ * touch: only stdio and @keep (-1 for none) stay open.
+ */
+static void close_all_but(const int *keep, int n)
+{
+	int last = 2;
+
+	for (int i = 0; i < n; i++)
+		last = keep[i] > last ? keep[i] : last;
+	for (int fd = 3; fd < last; fd++) {
+		bool kept = false;
+
+		for (int i = 0; i < n; i++)
+			kept |= keep[i] == fd;
+		if (!kept)
+			close(fd);
+	}
+	close_range(last + 1, ~0U, 0);
+}
+
+/*
+ * Root becomes nobody in an empty network namespace. A user other than root,
+ * whom file capabilities let capture, stays that user without them, in a
+ * network namespace of their own where the kernel lets users make one (inside
+ * a user namespace): the library runs with no more than they have anyway.
+ */
+static int become_unprivileged(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (getuid() == 0) {
+		if (unshare(CLONE_NEWNET))
+			return probe_fail("cannot leave the network namespace: %s",
+					  strerror(errno));
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			return probe_fail("cannot drop privileges: %s", strerror(errno));
+		return 0;
+	}
+	/* Where refused, the probe keeps a network the user has anyway: not worth failing. */
+	unshare(CLONE_NEWUSER | CLONE_NEWNET);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) ||
+	    syscall(SYS_capset, &hdr, none))
+		return probe_fail("cannot drop capabilities: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * Whatever a library's constructors do, they do it without privileges or
+ * network, for a few seconds of CPU at most. The files were opened by our
+ * caller, while it could.
  */
 static int drop_privileges(void)
 {
 	struct rlimit cpu = { 5, 5 };
 
-	if (unshare(CLONE_NEWNET))
-		return probe_fail("cannot leave the network namespace: %s", strerror(errno));
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return probe_fail("cannot drop privileges: %s", strerror(errno));
+	if (become_unprivileged())
+		return -1;
 	/* Dumpable again, so that /proc/self/fd stays ours to open. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) ||
 	    setrlimit(RLIMIT_CPU, &cpu))
@@ -513,7 +564,9 @@ static void *load(int fd, int flags)
 static void probe_child(int out, int ssl_fd, int crypto_fd)
 {
 	void *ssl_lib = NULL, *crypto_lib = NULL;
+	const int keep[] = { out, ssl_fd, crypto_fd };
 
+	close_all_but(keep, 3);
 	if (!drop_privileges()) {
 		/* libcrypto first, by path, so that libssl's DT_NEEDED finds this one. */
 		if (crypto_fd >= 0)

@@ -19,10 +19,12 @@
 #include "freeze.h"
 #include "log.h"
 #include "owner_filter.h"
+#include "proc_parse.h"
 #include "tls.h"
 #include "tls.skel.h"
 #include "tls_probe.h"
 #include "tls_source.h"
+#include "uprobe_link.h"
 
 /* New libssl files one process can bring at once. */
 #define MAX_NEW_LIBS 8
@@ -39,6 +41,8 @@ struct tls_source {
 	GHashTable *seen_files; /* struct lib_file -> nothing: probed, hooked, or skipped */
 	GHashTable *layouts;	/* build ID -> struct tls_layout: copies are not probed again */
 	GPtrArray *links;	/* struct bpf_link */
+	GArray *link_fds;	/* uprobe_multi links instead, without CAP_SYS_ADMIN */
+	bool multi;
 	GHashTable *pending;	/* pids that mapped libraries since the last scan */
 	uint32_t n_libs;
 	int64_t mono_to_real;
@@ -91,6 +95,14 @@ static int attach(struct tls_source *src, struct bpf_program *prog, int fd, size
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (src->multi) {
+		int link_fd = uprobe_link_attach(bpf_program__fd(prog), path, offset, func, cookie);
+
+		if (link_fd < 0)
+			return link_fd;
+		g_array_append_val(src->link_fds, link_fd);
+		return 0;
+	}
 	link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
 	if (!link)
 		return -errno;
@@ -224,22 +236,24 @@ static void add_mapping(struct mapped *m, int pid, const char *file)
 
 static int read_mappings(int pid, struct mapped *m)
 {
-	char path[64], line[PATH_MAX + 128];
+	char path[64], *line = NULL;
+	size_t size = 0;
 	FILE *maps;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	maps = fopen(path, "re");
 	if (!maps)
 		return -errno;
-	while (fgets(line, sizeof(line), maps)) {
-		char *file = strchr(line, '/');
+	/* Whole lines: past PATH_MAX, a piece of a path must not pass for a mapping. */
+	while (getline(&line, &size, maps) > 0) {
+		struct proc_map map;
 
 		/* Only file mappings; a replaced file shows " (deleted)" and is not opened. */
-		if (!file || strstr(file, " (deleted)"))
+		if (proc_parse_maps(line, &map) || map.path[0] != '/' || map.deleted)
 			continue;
-		file[strcspn(file, "\n")] = 0;
-		add_mapping(m, pid, file);
+		add_mapping(m, pid, map.path);
 	}
+	free(line);
 	fclose(maps);
 	return 0;
 }
@@ -395,6 +409,23 @@ static int hook_explicit(struct tls_source *src, char **paths)
 	return 0;
 }
 
+/*
+ * What must be set before load: whose secrets leave the kernel (a user not
+ * root gets only their own), and how the uprobes will attach.
+ */
+static void configure(struct tls_source *src, const struct tls_source_opts *opts)
+{
+	if (opts->owner_filter)
+		src->skel->rodata->only_uid = opts->owner_filter->only_uid;
+	src->multi = uprobe_link_needed();
+	if (!src->multi)
+		return;
+	bpf_program__set_expected_attach_type(src->skel->progs.ecap_log_secret,
+					      (enum bpf_attach_type)UPROBE_LINK_ATTACH_TYPE);
+	bpf_program__set_expected_attach_type(src->skel->progs.ecap_dl_debug_state,
+					      (enum bpf_attach_type)UPROBE_LINK_ATTACH_TYPE);
+}
+
 int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 {
 	struct tls_source *src = g_new0(struct tls_source, 1);
@@ -405,12 +436,15 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 	src->seen_files = g_hash_table_new_full(lib_file_hash, lib_file_equal, g_free, NULL);
 	src->layouts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
+	src->link_fds = g_array_new(FALSE, FALSE, sizeof(int));
 	src->pending = g_hash_table_new(NULL, NULL);
 
 	src->skel = tls_bpf__open();
 	err = src->skel ? 0 : -errno;
 	if (!err && opts->owner_filter)
 		OWNER_FILTER_RODATA(src->skel->rodata, opts->owner_filter);
+	if (!err)
+		configure(src, opts);
 	if (!err)
 		err = owner_maps_reuse(opts->owner_maps, src->skel->maps.owners,
 				       src->skel->maps.tuples, src->skel->maps.filter_pids);
@@ -437,12 +471,20 @@ fail:
 	return err;
 }
 
+uint64_t tls_source_lost(const struct tls_source *src)
+{
+	return __atomic_load_n(&src->skel->bss->secrets_lost, __ATOMIC_RELAXED);
+}
+
 void tls_source_close(struct tls_source *src)
 {
 	if (!src)
 		return;
 	/* Links before the object: each holds a reference to its program. */
 	g_ptr_array_free(src->links, TRUE);
+	for (guint i = 0; i < src->link_fds->len; i++)
+		close(g_array_index(src->link_fds, int, i));
+	g_array_free(src->link_fds, TRUE);
 	ring_buffer__free(src->ring);
 	tls_bpf__destroy(src->skel);
 	g_hash_table_destroy(src->seen_files);

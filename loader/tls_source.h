@@ -54,6 +54,9 @@ int tls_source_fd(const struct tls_source *src);
  */
 int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx);
 
+/* Secrets lost in the kernel because the ring was full. */
+uint64_t tls_source_lost(const struct tls_source *src);
+
 /* Unhooks everything and frees; NULL is fine. */
 void tls_source_close(struct tls_source *src);
 

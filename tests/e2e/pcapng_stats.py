@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Prints the Interface Statistics Blocks of a pcapng file, one line each:
 
-  IFACE_ID if_recv=N if_drop=N filter_accept=N os_drop=N usr_deliv=N
+  IFACE_ID if_recv=N if_drop=N filter_accept=N os_drop=N usr_deliv=N [comment=TEXT]
 
-(options that are absent are left out). No Wireshark tool shows these counts.
+(options that are absent are left out; the comment, holding spaces, comes last). No Wireshark tool shows these counts.
 """
 import struct
 import sys
 
 ISB = 5
+COMMENT = 1
 OPTIONS = {4: "if_recv", 5: "if_drop", 6: "filter_accept", 7: "os_drop", 8: "usr_deliv"}
 
 
@@ -42,6 +43,11 @@ def main(path):
             f"{OPTIONS[code]}={struct.unpack('<Q', value)[0]}"
             for code, value in options(body[12:])
             if code in OPTIONS
+        ]
+        fields += [
+            "comment=" + value.decode("utf-8", "replace")
+            for code, value in options(body[12:])
+            if code == COMMENT
         ]
         print(iface, " ".join(fields))
 

@@ -91,6 +91,58 @@ stop_pid $pid KILL || true
 assert_nothing_left "$NS_A"
 capinfos "$WORK/c.pcapng" >/dev/null 2>&1 || fail "a SIGKILLed capture is not valid pcapng"
 
+# SIGTERM stops a capture with its TLS hooks in place quickly, the file
+# complete with one ISB per interface. The slack is generous: the figure
+# itself belongs to the benchmarks.
+rm -f "$WORK/c.pcapng"
+ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" -i lo -w "$WORK/c.pcapng" 2>"$WORK/err" &
+pid=$!
+started $pid
+wait_for_size "$WORK/c.pcapng" 100
+t0=$(date +%s%N)
+stop_pid $pid TERM || fail "ecap-tls failed on SIGTERM: $(cat "$WORK/err")"
+stop_ms=$((($(date +%s%N) - t0) / 1000000))
+[ $stop_ms -lt 2000 ] || fail "SIGTERM took $stop_ms ms to stop the capture"
+[ "$(python3 "$E2E_DIR/pcapng_stats.py" "$WORK/c.pcapng" | wc -l)" = 2 ] ||
+	fail "not one ISB per interface after SIGTERM"
+assert_nothing_left "$NS_A"
+
+# SIGKILL with clsact: the kernel keeps a filter after its process, so the
+# next capture removes what a killed one left as it starts, and --cleanup does
+# it on demand; filters of a capture that still runs, and others', stay.
+killed_clsact_capture() { # FILTERS: ours on the veth afterwards
+	rm -f "$WORK/k.pcapng"
+	ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" --attach clsact -w "$WORK/k.pcapng" \
+		2>"$WORK/err" &
+	local pid=$!
+	started $pid
+	wait_for_size "$WORK/k.pcapng" 100
+	stop_pid $pid KILL || true
+	[ "$(tc_state "$IF_A" | grep -c 'ecap_')" = "$1" ] ||
+		fail "a killed clsact capture left no filters to clean up: $(tc_state "$IF_A")"
+}
+ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" --attach clsact -w "$WORK/c.pcapng" 2>"$WORK/err" &
+pid=$!
+started $pid
+wait_for_size "$WORK/c.pcapng" 100
+killed_clsact_capture 4
+ip netns exec "$NS_A" "$ECAP_TLS" --cleanup >"$WORK/out" 2>"$WORK/cleanup.err" ||
+	fail "--cleanup failed: $(cat "$WORK/cleanup.err")"
+grep -q "^ecap-tls: 2 TC filters of killed captures removed$" "$WORK/out" ||
+	fail "--cleanup: $(cat "$WORK/out" "$WORK/cleanup.err")"
+[ "$(tc_state "$IF_A" | grep -c 'ecap_')" = 2 ] ||
+	fail "--cleanup removed a running capture's filters: $(tc_state "$IF_A")"
+stop_pid $pid TERM || fail "the capture beside --cleanup failed: $(cat "$WORK/err")"
+[ "$(tc_state "$IF_A")" = "$before_veth" ] || fail "after --cleanup: $(tc_state "$IF_A")"
+assert_nothing_left "$NS_A"
+
+killed_clsact_capture 2
+capture -i "$IF_A"
+[ "$(grep -c "removed the TC filter a killed capture left on $IF_A" "$WORK/err")" = 2 ] ||
+	fail "a new capture did not remove a killed one's filters: $(cat "$WORK/err")"
+[ "$(tc_state "$IF_A")" = "$before_veth" ] || fail "after a new capture: $(tc_state "$IF_A")"
+assert_nothing_left "$NS_A"
+
 # Bad input: one line on stderr, a non-zero exit, nothing attached.
 bad_input() { # WHAT ARGS...
 	local what=$1 rc=0
@@ -105,5 +157,23 @@ bad_input "missing interface" -i no-such-if0
 bad_input "bad filter" -i "$IF_A" "tcp port"
 bad_input "snaplen out of range" -i "$IF_A" -s 300000
 bad_input "unwritable output" -i "$IF_A" -w /proc/no/such/dir/x.pcapng
+bad_input "non-numeric pid" -i "$IF_A" --pid abc
+bad_input "pid without a value" -i "$IF_A" --pid
+bad_input "no such process" -i "$IF_A" --pid 4194303
+printf 'not an ELF file\n' >"$WORK/libssl.so.3"
+bad_input "non-ELF --tls-lib" -i "$IF_A" --tls-lib "$WORK/libssl.so.3"
+bad_input "missing --tls-lib" -i "$IF_A" --tls-lib "$WORK/no/libssl.so.3"
+bad_input "--tls-lib naming a folder" -i "$IF_A" --tls-lib "$WORK"
+# No BTF: the kernel's type information hidden in a mount namespace of its own.
+ECAP_TLS_REAL=$ECAP_TLS
+ECAP_TLS=$WORK/no-btf.sh
+cat >"$ECAP_TLS" <<EOF
+#!/bin/sh
+exec unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "\$0" "\$@"' "$ECAP_TLS_REAL" "\$@"
+EOF
+chmod +x "$ECAP_TLS"
+bad_input "no BTF" -i "$IF_A"
+grep -q "no BTF" "$WORK/err" || fail "no BTF: not named: $(cat "$WORK/err")"
+ECAP_TLS=$ECAP_TLS_REAL
 
-pass
+pass "stopped by SIGTERM in $stop_ms ms"

@@ -191,6 +191,15 @@ if ! cmp -s "$WORK/dsb.lines" "$WORK/keylog.lines"; then
 fi
 [ "$(uniq -d "$WORK/keylog.lines" | wc -l)" -eq 0 ] || fail "--keylog-file repeats secrets"
 
+# The counts pcapng has no field for, in the first ISB's comment and on
+# stderr: every secret written, none lost, no connection sent before its secrets.
+tls_counts="TLS: $(wc -l <"$WORK/dsb.lines") secrets, 0 lost in the kernel; "
+isb=$(python3 "$E2E_DIR/pcapng_stats.py" "$CAP" | head -1)
+grep -qF "comment=$tls_counts" <<<"$isb" || fail "first ISB lacks '$tls_counts': $isb"
+grep -q " 0 connections written before their secrets came" <<<"$isb" ||
+	fail "connections went out before their secrets: $isb"
+grep -qF "ecap-tls: $tls_counts" "$CAP.log" || fail "no TLS summary on stderr: $(cat "$CAP.log")"
+
 # 2. --no-tls: the same kind of traffic, no secrets and nothing decrypted.
 CAP=$WORK/no-tls.pcapng
 start_capture "$CAP" --no-tls

@@ -84,6 +84,7 @@ static const struct pcapng_iface_stats stats0 = {
     .filter_accept = 7,
     .os_drop = 1,
     .usr_deliv = 5,
+    .comment = "ecap-tls: 3 packets held for TLS secrets",
 };
 
 /* Only what is known: 0 is a count, not "unknown". */
@@ -576,6 +577,10 @@ static void check_isb(const struct blk *b, uint32_t iface, const struct pcapng_i
 		CHECK(want[i].ts ? opt_is_ts(f, want[i].v) : opt_is_u64(f, want[i].v),
 		      "ISB %u: option %u is not %llu", iface, want[i].code,
 		      (unsigned long long)want[i].v);
+	}
+	if (s->comment) {
+		CHECK(opt_is_str(find_opt(o, n, 1), s->comment), "ISB %u: bad comment", iface);
+		known++;
 	}
 	CHECK_EQ(n, known);
 }

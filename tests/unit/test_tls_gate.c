@@ -537,7 +537,7 @@ static enum gate_verdict check_spec(struct tls_gate *g, const struct spec *sp, u
 		copy_len = len;
 		memcpy(copy, full, len);
 	}
-	return tls_gate_check(g, copy, (uint32_t)len, linktype(sp), ts, now);
+	return tls_gate_check(g, copy, (uint32_t)len, linktype(sp), ts, now, true);
 }
 
 /* A ClientHello from client port @cport with @random, or the RFC's random when NULL. */
@@ -590,7 +590,7 @@ static void test_tls13(void)
 	memcpy(held, buf, sh_pkt_len);
 	for (int i = 0; i < 5; i++)
 		CHECK_EQ(tls_gate_check(g, held, (uint32_t)sh_pkt_len, LINKTYPE_ETHERNET, T0 + MS,
-					T0 + (2 + i) * MS),
+					T0 + (2 + i) * MS, true),
 			 GATE_HOLD);
 	CHECK_EQ(stats(g).packets_held, 1);
 	/* A later packet of the flow, the client's direction, would be held too. */
@@ -605,12 +605,12 @@ static void test_tls13(void)
 	tls_gate_secret(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
 	tls_gate_secret(g, ch_random, "EXPORTER_SECRET");
 	CHECK_EQ(
-	    tls_gate_check(g, held, (uint32_t)sh_pkt_len, LINKTYPE_ETHERNET, T0 + MS, T0 + 10 * MS),
+	    tls_gate_check(g, held, (uint32_t)sh_pkt_len, LINKTYPE_ETHERNET, T0 + MS, T0 + 10 * MS, true),
 	    GATE_HOLD);
 	CHECK_EQ(stats(g).packets_held, 2);
 	tls_gate_secret(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
 	CHECK_EQ(
-	    tls_gate_check(g, held, (uint32_t)sh_pkt_len, LINKTYPE_ETHERNET, T0 + MS, T0 + 11 * MS),
+	    tls_gate_check(g, held, (uint32_t)sh_pkt_len, LINKTYPE_ETHERNET, T0 + MS, T0 + 11 * MS, true),
 	    GATE_PASS);
 	CHECK_EQ(check_spec(g, &reply, T0 + 4 * MS, T0 + 12 * MS), GATE_PASS);
 	CHECK_EQ(check_spec(g, &req, T0 + 5 * MS, T0 + 12 * MS), GATE_PASS);
@@ -758,7 +758,7 @@ static void test_unrelated(void)
 	CHECK_EQ(check_spec(g, &other, T0 + 1, T0 + 1), GATE_PASS);
 	CHECK_EQ(check_spec(g, &plain, T0 + 2, T0 + 2), GATE_PASS);
 	CHECK_EQ(check_spec(g, &udp, T0 + 3, T0 + 3), GATE_PASS);
-	CHECK_EQ(tls_gate_check(g, arp, sizeof(arp), LINKTYPE_ETHERNET, T0 + 4, T0 + 4), GATE_PASS);
+	CHECK_EQ(tls_gate_check(g, arp, sizeof(arp), LINKTYPE_ETHERNET, T0 + 4, T0 + 4, true), GATE_PASS);
 	CHECK_EQ(stats(g).packets_held, 0);
 	CHECK_EQ(stats(g).flows_waiting, 1);
 	tls_gate_free(g);
@@ -946,16 +946,32 @@ static void test_held_count(void)
 
 	CHECK_EQ(check_spec(g, &ch, T0, T0), GATE_PASS);
 	for (int i = 0; i < 10; i++)
-		tls_gate_check(g, pa, la, LINKTYPE_ETHERNET, T0 + 1, T0 + 1 + i);
+		tls_gate_check(g, pa, la, LINKTYPE_ETHERNET, T0 + 1, T0 + 1 + i, true);
 	CHECK_EQ(stats(g).packets_held, 1);
 	/* An earlier packet slipped in ahead of it, then the first is back at the head. */
-	tls_gate_check(g, pb, lb, LINKTYPE_ETHERNET, T0 + 0, T0 + 20);
-	tls_gate_check(g, pa, la, LINKTYPE_ETHERNET, T0 + 1, T0 + 21);
-	tls_gate_check(g, pb, lb, LINKTYPE_ETHERNET, T0 + 0, T0 + 22);
+	tls_gate_check(g, pb, lb, LINKTYPE_ETHERNET, T0 + 0, T0 + 20, true);
+	tls_gate_check(g, pa, la, LINKTYPE_ETHERNET, T0 + 1, T0 + 21, true);
+	tls_gate_check(g, pb, lb, LINKTYPE_ETHERNET, T0 + 0, T0 + 22, true);
 	CHECK_EQ(stats(g).packets_held, 2);
 	/* The same buffer later holds another packet: a new one. */
-	tls_gate_check(g, pa, la, LINKTYPE_ETHERNET, T0 + 2, T0 + 23);
+	tls_gate_check(g, pa, la, LINKTYPE_ETHERNET, T0 + 2, T0 + 23, true);
 	CHECK_EQ(stats(g).packets_held, 3);
+	tls_gate_free(g);
+}
+
+/* A ClientHello whose secrets will not come (another user's) starts no wait. */
+static void test_may_not_wait(void)
+{
+	struct tls_gate *g = tls_gate_new(MAX_WAIT);
+	struct spec ch = hello(40001, NULL, NULL), reply = data_pkt(40001, true);
+	uint8_t buf[MAX_PKT];
+	size_t len = build(buf, &ch);
+
+	CHECK_EQ(tls_gate_check(g, buf, (uint32_t)len, LINKTYPE_ETHERNET, T0, T0, false),
+		 GATE_PASS);
+	CHECK_EQ(check_spec(g, &reply, T0 + MS, T0 + MS), GATE_PASS);
+	CHECK_EQ(stats(g).flows_waited, 0);
+	CHECK_EQ(stats(g).packets_held, 0);
 	tls_gate_free(g);
 }
 
@@ -987,6 +1003,7 @@ int main(void)
 	test_no_wait();
 	test_bounds();
 	test_held_count();
+	test_may_not_wait();
 
 	printf("tls_gate: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
