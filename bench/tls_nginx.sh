@@ -5,30 +5,34 @@
 # loopback. The configurations alternate round by round in the same run, so
 # that drift of the machine hits them alike; requests/s are medians over the
 # rounds, ratios medians of each round's ratio to that round's "none". Prints
-# a markdown table and writes it to docs/BENCHMARKS.md, section "TLS cost".
-# Not a test: run it by hand, as root.
+# a markdown section and writes it to $BENCH_OUT/tls.md (bench/run.sh puts it
+# into docs/BENCHMARKS.md). Not a test: run it by hand, as root.
 #
-#   ECAP_TLS=build/extcap/ecap-tls bench/tls_nginx.sh [ROUNDS [SECONDS]]
+#   flock /tmp/ecap-e2e.lock bench/tls_nginx.sh [ROUNDS [SECONDS]]
 #
 # Configurations:
 #   none      no capture
 #   capture   ecap-tls -i lo: every packet and the TLS secrets
 #   packets   ecap-tls -i lo --no-tls: packets only
 #   secrets   ecap-tls -i lo 'udp port 9': the secrets, no packet passes the filter
+#   tcpdump   tcpdump -i lo -w FILE, and a second nginx (same configuration,
+#             port 8444) that writes a key-log file: nginx reads no
+#             SSLKEYLOGFILE, so bench/sslkeylog.c, preloaded, sets OpenSSL's
+#             key-log callback; the usual way to get decryptable captures
+#             without ecap-tls
 # Targets (issue 3): capture/none >= 0.97 keep-alive, >= 0.90 new connections.
-ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-export ECAP_TLS=${ECAP_TLS:-$ROOT/build/extcap/ecap-tls}
-source "$ROOT/tests/e2e/lib.sh"
-source "$ROOT/tests/e2e/tls_lib.sh"
+source "$(dirname "$(readlink -f "$0")")/lib.sh"
+source "$E2E_DIR/tls_lib.sh"
 command -v wrk >/dev/null || skip "wrk is not installed (apt-get install wrk)"
-[ -x "$ECAP_TLS" ] || skip "no ecap-tls at $ECAP_TLS (set ECAP_TLS)"
+command -v cc >/dev/null || skip "no C compiler for bench/sslkeylog.c"
 
 ROUNDS=${1:-5}
 SECONDS_PER_RUN=${2:-5}
 CONNECTIONS=32
-CONFIGS="none capture packets secrets"
+CONFIGS="none capture packets secrets tcpdump"
 MODES="keepalive close"
 PORT=8443
+KEYLOG_PORT=8444
 NS="$NS_PREFIX-bench"
 netns_add "$NS"
 
@@ -39,20 +43,32 @@ NGINX_CPU=0
 WRK_CPU=$((ncpu > 1 ? 1 : 0))
 
 tls_make_cert
-dir=$WORK/nginx
-tls_nginx_conf "$dir" "listen 127.0.0.1:$PORT ssl;" "master_process on; worker_processes 1;"
-ip netns exec "$NS" taskset -c $NGINX_CPU nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
-	>"$dir/stdout.log" 2>&1 </dev/null &
-NGINX=$!
-started $NGINX
-wait_for_listen "$NS" 127.0.0.1 $PORT $NGINX "$dir/error.log"
+# nginx on PORT; with a key log (the "tcpdump" configuration) it runs with
+# bench/sslkeylog.c preloaded and SSLKEYLOGFILE set.
+start_nginx() { # NAME PORT [ENV...]
+	local dir=$WORK/$1 port=$2 pid
+	shift 2
+	tls_nginx_conf "$dir" "listen 127.0.0.1:$port ssl;" "master_process on; worker_processes 1;"
+	# nginx clears its workers' environment but for the variables named here.
+	[ $# -eq 0 ] || sed -i "s|^daemon off;|daemon off; env LD_PRELOAD; env SSLKEYLOGFILE;|" "$dir/nginx.conf"
+	ip netns exec "$NS" env "$@" taskset -c $NGINX_CPU nginx -p "$dir" -e "$dir/error.log" \
+		-c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 </dev/null &
+	pid=$!
+	started $pid
+	wait_for_listen "$NS" 127.0.0.1 "$port" $pid "$dir/error.log"
+}
 
-# One wrk run; prints requests/s. Any error reply or socket error fails.
-run_wrk() { # MODE
+cc -shared -fPIC -O2 -o "$WORK/sslkeylog.so" "$BENCH_DIR/sslkeylog.c" -ldl
+KEYLOG=$WORK/keys.log
+start_nginx nginx $PORT
+start_nginx nginx-keylog $KEYLOG_PORT LD_PRELOAD="$WORK/sslkeylog.so" SSLKEYLOGFILE="$KEYLOG"
+
+# One wrk run against PORT; prints requests/s. Any error reply or socket error fails.
+run_wrk() { # MODE [PORT]
 	local header=() out rps
 	[ "$1" = close ] && header=(-H "Connection: close")
 	out=$(ip netns exec "$NS" taskset -c $WRK_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s \
-		"${header[@]}" "https://127.0.0.1:$PORT/" 2>&1) || fail "wrk failed: $out"
+		"${header[@]}" "https://127.0.0.1:${2:-$PORT}/" 2>&1) || fail "wrk failed: $out"
 	! grep -qE "Non-2xx|Socket errors: .*[1-9]" <<<"$out" || echo "wrk ($1): $out" >&2
 	! grep -q "Non-2xx" <<<"$out" || fail "wrk ($1) got error replies: $out"
 	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
@@ -75,6 +91,19 @@ measure() { # CONFIG MODE ROUND
 	local config=$1 mode=$2 rps lost=- sessions=- file=$WORK/bench.pcapng opt
 	if [ "$config" = none ]; then
 		rps=$(run_wrk "$mode")
+	elif [ "$config" = tcpdump ]; then
+		# Emptied, not removed: nginx keeps the file open (O_APPEND).
+		rm -f "$WORK/bench.pcap"
+		: >"$KEYLOG"
+		ip netns exec "$NS" tcpdump -i lo -w "$WORK/bench.pcap" 2>"$WORK/tcpdump.log" &
+		local capture=$!
+		started $capture
+		wait_for_tcpdump "$WORK/tcpdump.log"
+		rps=$(run_wrk "$mode" $KEYLOG_PORT)
+		stop_pid $capture TERM || fail "tcpdump failed: $(cat "$WORK/tcpdump.log")"
+		lost=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$WORK/tcpdump.log")
+		sessions=$(awk '{print $2}' "$KEYLOG" | sort -u | wc -l)
+		rm -f "$WORK/bench.pcap"
 	else
 		opt=$(capture_options "$config")
 		rm -f "$file"
@@ -85,7 +114,8 @@ measure() { # CONFIG MODE ROUND
 		sleep 0.5 # let the uprobes reach nginx, which mapped libssl long ago
 		rps=$(run_wrk "$mode")
 		stop_pid $capture TERM || fail "ecap-tls failed: $(cat "$WORK/ecap.log")"
-		lost=$(sed -n 's/.* \([0-9]*\) lost in the kernel.*/\1/p' "$WORK/ecap.log")
+		# The packets' summary line, not the one of the TLS secrets.
+		lost=$(grep -v 'TLS:' "$WORK/ecap.log" | sed -n 's/.* \([0-9]*\) lost in the kernel.*/\1/p' | head -1)
 		if [ "$config" != packets ]; then
 			sessions=$(python3 "$E2E_DIR/pcapng_secrets.py" lines "$file" | awk '{print $2}' |
 				sort -u | wc -l)
@@ -146,8 +176,8 @@ lost() { # CONFIG MODE: packets lost in the kernel, every round together
 
 table() {
 	local mode label target none rps
-	echo "| workload | no capture | capture (packets + secrets) | ratio | target | packets only (--no-tls) | ratio | secrets only | ratio |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| workload | no capture | ecap-tls (packets + secrets) | ratio | target | packets only (--no-tls) | ratio | secrets only | ratio | tcpdump -w + key-log file | ratio |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for mode in $MODES; do
 		if [ $mode = keepalive ]; then
 			label="keep-alive requests/s"
@@ -158,7 +188,7 @@ table() {
 		fi
 		none=$(median none $mode 3)
 		printf '| %s | %.0f ' "$label" "$none"
-		for config in capture packets secrets; do
+		for config in capture packets secrets tcpdump; do
 			rps=$(median $config $mode 3)
 			printf '| %.0f | %s ' "$rps" "$(ratio $config $mode)"
 			[ $config = capture ] && printf '| >= %s ' $target
@@ -177,8 +207,12 @@ summary() {
 	echo "body, TLS 1.3 (wrk's default). \"secrets only\" captures with a filter that no"
 	echo "packet passes, so it costs the uprobes alone. Packets lost in the kernel (ring"
 	echo "buffer full), all rounds: keep-alive $(lost capture keepalive) with capture,"
-	echo "$(lost packets keepalive) packets only; new connections $(lost capture close) and"
-	echo "$(lost packets close). In the new-connection runs with capture, the secrets of a"
+	echo "$(lost packets keepalive) packets only, $(lost tcpdump keepalive) with tcpdump; new connections"
+	echo "$(lost capture close), $(lost packets close) and $(lost tcpdump close). \"tcpdump -w + key-log file\" is"
+	echo "tcpdump -i lo -w FILE (its defaults) while a second, identical nginx preloads"
+	echo "bench/sslkeylog.c (nginx reads no SSLKEYLOGFILE) and appends each secret to a"
+	echo "key-log file; its ratio is to the plain nginx without capture. In the"
+	echo "new-connection runs with ecap-tls, the secrets of a"
 	echo "median $close_sessions TLS sessions went into the file for"
 	echo "$(awk -v r="$close_rps" -v s="$SECONDS_PER_RUN" 'BEGIN {printf "%.0f", r * s}') requests (one connection each)."
 	echo "Noise: without capture, keep-alive ranged over $(spread none keepalive) requests/s"
@@ -190,12 +224,12 @@ summary() {
 	echo "ecap-tls $VERSION, $(date -u +%Y-%m-%d)."
 }
 
-section=$WORK/section.md
+section=$BENCH_OUT/tls.md
 {
 	echo "## TLS cost"
 	echo
-	echo "\`bench/tls_nginx.sh $ROUNDS $SECONDS_PER_RUN\`: nginx over HTTPS driven by wrk, without and"
-	echo "with an ecap-tls capture running."
+	echo "\`bench/tls_nginx.sh $ROUNDS $SECONDS_PER_RUN\`: nginx over HTTPS driven by wrk, without"
+	echo "capture, with an ecap-tls capture running, and with tcpdump plus a key-log file."
 	echo
 	table
 	echo
@@ -203,16 +237,13 @@ section=$WORK/section.md
 } >"$section"
 cat "$section"
 
-# Replace the section in docs/BENCHMARKS.md (up to the next "## "), or add it.
-python3 - "$ROOT/docs/BENCHMARKS.md" "$section" <<'EOF'
-import os, re, sys
-path, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-pattern = re.compile(r"^## TLS cost\n.*?(?=^## |\Z)", re.S | re.M)
-if pattern.search(text):
-    text = pattern.sub(lambda m: section + ("\n" if m.group(0).endswith("\n\n") else ""), text, 1)
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-EOF
-echo "written to docs/BENCHMARKS.md, section \"TLS cost\"" >&2
+: >"$BENCH_OUT/tls.targets"
+for mode in $MODES; do
+	r=$(ratio capture $mode)
+	if [ $mode = keepalive ]; then
+		target tls "HTTPS keep-alive requests/s, ecap-tls / no capture" "$r" ">= 0.97" "$(meets "$r" ge 0.97)"
+	else
+		target tls "HTTPS new connections/s, ecap-tls / no capture" "$r" ">= 0.90" "$(meets "$r" ge 0.90)"
+	fi
+done
+cp "$WORK/results" "$BENCH_OUT/tls.results"
