@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <glib.h>
 #include "cgroup.h"
+#include "flow_cache.h"
 #include "log.h"
 #include "netdev.h"
 #include "owner_filter.h"
@@ -85,6 +86,7 @@ struct sock_source {
 	uint64_t cgroups_scanned;
 	uint32_t netns;
 	uint32_t only_uid; /* a user not root sees only their own processes; UINT32_MAX: all */
+	struct flow_cache flows; /* packet flow -> struct owner_rec * of by_tuple, or NULL */
 	struct owner result;
 	char container[65];
 };
@@ -118,6 +120,8 @@ static void put_tuple(struct sock_source *src, const struct tuple_key *key,
 {
 	bound(src->by_tuple);
 	g_hash_table_replace(src->by_tuple, g_memdup2(key, sizeof(*key)), dup_rec(rec));
+	/* The record a flow was cached with may be freed, or a better one may exist now. */
+	flow_cache_invalidate(&src->flows);
 }
 
 static struct owner_rec *get_tuple(struct sock_source *src, const struct tuple_key *key)
@@ -425,6 +429,22 @@ static struct owner_rec *find_by_tuple(struct sock_source *src, const struct pkt
 	return get_tuple(src, &key);
 }
 
+/* On loopback both ends are ours: the receiver first, as for any inbound packet. */
+static struct owner_rec *owner_of_flow(struct sock_source *src, const struct pkt_tuple *t,
+				       bool outbound)
+{
+	struct owner_rec *rec;
+	void *cached;
+
+	if (flow_cache_get(&src->flows, t, outbound, &cached))
+		return cached;
+	rec = find_by_tuple(src, t, outbound);
+	if (!rec)
+		rec = find_by_tuple(src, t, !outbound);
+	flow_cache_put(&src->flows, t, outbound, rec);
+	return rec;
+}
+
 static int scan_cgroup(const char *path, const struct stat *st, int flag, struct FTW *ftw);
 static struct sock_source *scanning;
 
@@ -494,14 +514,8 @@ const struct owner *sock_source_owner(struct sock_source *src, const struct pack
 
 	if (pkt->sock_cookie)
 		rec = g_hash_table_lookup(src->by_cookie, &pkt->sock_cookie);
-	if (!rec && !pkt_tuple_parse(pkt->data, pkt->cap_len, linktype, &t)) {
-		bool outbound = pkt->dir == PKT_DIR_OUTBOUND;
-
-		/* On loopback both ends are ours: the receiver first, as for any inbound packet. */
-		rec = find_by_tuple(src, &t, outbound);
-		if (!rec)
-			rec = find_by_tuple(src, &t, !outbound);
-	}
+	if (!rec && !pkt_tuple_parse(pkt->data, pkt->cap_len, linktype, &t))
+		rec = owner_of_flow(src, &t, pkt->dir == PKT_DIR_OUTBOUND);
 	/* Another user's packet is still captured, only without its process. */
 	if (!rec || (src->only_uid != UINT32_MAX && rec->uid != src->only_uid))
 		return NULL;
