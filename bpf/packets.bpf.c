@@ -3,6 +3,10 @@
  * TC classifier that copies every packet of the interfaces it is attached to
  * into a ring buffer, after the capture filter (classic BPF, as compiled by
  * libpcap) has accepted it. It never changes the packet's fate.
+ *
+ * One ring per CPU: a shared ring's lock, taken for every packet by every
+ * CPU, cost more than the copy. TC programs do not nest on a CPU, so each
+ * ring holds its CPU's packets in time order and user space merges them.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,9 +20,17 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Load-time settings, written by user space between open and load. */
 const volatile __u32 snaplen = MAX_SNAPLEN;
 
-struct {
+/* The template: user space makes each CPU's ring, of the size -B asks for. */
+struct cpu_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20); /* resized by user space */
+	__uint(max_entries, 64 << 10);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* set to the number of CPUs by user space */
+	__type(key, __u32);
+	__array(values, struct cpu_ring);
 } events SEC(".maps");
 
 struct {
@@ -58,6 +70,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	struct iface_stats *st;
 	struct iface_cfg *cfg;
 	struct record *rec;
+	void *ring;
 	__u64 now = bpf_ktime_get_ns(), flags, cap;
 
 	cfg = bpf_map_lookup_elem(&ifaces, &ifindex);
@@ -81,7 +94,8 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	st->accepted++;
 
 	rec = bpf_map_lookup_elem(&scratch, &cpu);
-	if (!rec)
+	ring = bpf_map_lookup_elem(&events, &cpu);
+	if (!rec || !ring)
 		goto lost;
 	if (cap > snaplen)
 		cap = snaplen;
@@ -104,8 +118,8 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	if (cap && bpf_skb_load_bytes(skb, 0, rec->data, cap))
 		goto lost;
 
-	flags = quiet_unless_filling(&events);
-	if (bpf_ringbuf_output(&events, rec, sizeof(rec->ev) + cap, flags))
+	flags = quiet_unless_filling(ring);
+	if (bpf_ringbuf_output(ring, rec, sizeof(rec->ev) + cap, flags))
 		goto lost;
 	return;
 lost:

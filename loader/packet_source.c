@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
@@ -11,13 +12,15 @@
 #include "packet_source.h"
 #include "packets.h"
 #include "packets.skel.h"
-#include "reorder.h"
 
 /*
  * How long a packet is held back in case another CPU still has an earlier one
- * on its way into the ring buffer (stamped, not yet committed).
+ * on its way into its ring buffer (stamped, not yet committed).
  */
 #define HOLD_NS (20 * 1000 * 1000ULL)
+
+/* The smallest ring per CPU: it must hold a 64 KiB GSO packet. */
+#define MIN_RING_KIB 64
 
 /*
  * Freed small packets are kept for reuse, by power-of-two size class: a malloc
@@ -30,11 +33,17 @@
 #define POOL_KEEP      (8 << 20)
 
 struct held_packet {
-	struct reorder_item order;
-	struct held_packet *next_free;
-	uint8_t size_class; /* POOL_CLASSES: too big for the pool */
+	uint64_t ts_mono;
+	struct held_packet *next; /* in its CPU's queue, or on a free list */
+	uint8_t size_class;	  /* POOL_CLASSES: too big for the pool */
 	struct packet pkt;
 	uint8_t data[];
+};
+
+/* One CPU's packets as its ring gave them: in time order. */
+struct cpu_queue {
+	struct packet_source *src;
+	struct held_packet *head, *tail;
 };
 
 struct packet_pool {
@@ -45,7 +54,9 @@ struct packet_pool {
 struct packet_source {
 	struct packets_bpf *skel;
 	struct ring_buffer *ring;
-	struct reorder order;
+	int *ring_fds;		  /* per CPU */
+	struct cpu_queue *queues; /* per CPU, merged by time */
+	struct cpu_queue *peeked; /* whose head packet_source_peek() returned */
 	struct packet_pool pool;
 	const struct netdev *devs;
 	int n_devs;
@@ -111,13 +122,14 @@ static int attach_iface(struct packet_source *src, const struct netdev *dev, enu
 	return 0;
 }
 
-static size_t ring_bytes(uint32_t kib)
+/* -B is the total; each CPU's ring gets its share, a power of two. */
+static size_t ring_bytes(uint32_t total_kib, int ncpus)
 {
-	size_t want = (size_t)kib * 1024, size = 4096;
+	size_t want = (size_t)total_kib / ncpus, size = MIN_RING_KIB;
 
 	while (size < want)
 		size <<= 1;
-	return size;
+	return size * 1024;
 }
 
 static unsigned int size_class(size_t size)
@@ -136,7 +148,7 @@ static struct held_packet *pool_get(struct packet_pool *pool, size_t size)
 
 	if (c < POOL_CLASSES && pool->free[c]) {
 		held = pool->free[c];
-		pool->free[c] = held->next_free;
+		pool->free[c] = held->next;
 		pool->kept -= (size_t)1 << (POOL_MIN_SHIFT + c);
 		return held;
 	}
@@ -154,7 +166,7 @@ static void pool_put(struct packet_pool *pool, struct held_packet *held)
 		free(held);
 		return;
 	}
-	held->next_free = pool->free[c];
+	held->next = pool->free[c];
 	pool->free[c] = held;
 	pool->kept += (size_t)1 << (POOL_MIN_SHIFT + c);
 }
@@ -165,7 +177,7 @@ static void pool_release(struct packet_pool *pool)
 		while (pool->free[c]) {
 			struct held_packet *held = pool->free[c];
 
-			pool->free[c] = held->next_free;
+			pool->free[c] = held->next;
 			free(held);
 		}
 	}
@@ -191,9 +203,20 @@ static bool user_filter_rejects(struct packet_source *src, const struct held_pac
 	return prog->insns && !filter_run(prog, held->data, held->pkt.cap_len, held->pkt.len);
 }
 
+static void queue_append(struct cpu_queue *q, struct held_packet *held)
+{
+	held->next = NULL;
+	if (q->tail)
+		q->tail->next = held;
+	else
+		q->head = held;
+	q->tail = held;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
-	struct packet_source *src = ctx;
+	struct cpu_queue *q = ctx;
+	struct packet_source *src = q->src;
 	const struct pkt_event *ev = data;
 	struct held_packet *held;
 	bool vlan;
@@ -208,7 +231,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		src->err = -ENOMEM;
 		return -ENOMEM;
 	}
-	held->order.ts = ev->ts_mono;
+	held->ts_mono = ev->ts_mono;
 	held->pkt = (struct packet){
 		.sock_cookie = ev->sock_cookie,
 		.dev = ev->slot,
@@ -221,8 +244,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (vlan)
 		insert_vlan_tag(held, ev);
 
-	if (user_filter_rejects(src, held) || reorder_push(&src->order, &held->order))
+	if (user_filter_rejects(src, held))
 		pool_put(&src->pool, held);
+	else
+		queue_append(q, held);
 	return 0;
 }
 
@@ -243,14 +268,33 @@ int packet_source_consume(struct packet_source *src)
 	return 0;
 }
 
+/* The queue with the earliest packet: a scan, as CPUs are few. */
+static struct cpu_queue *earliest_queue(struct packet_source *src)
+{
+	struct cpu_queue *best = NULL;
+
+	for (int cpu = 0; cpu < src->ncpus; cpu++) {
+		struct cpu_queue *q = &src->queues[cpu];
+
+		if (q->head && (!best || q->head->ts_mono < best->head->ts_mono))
+			best = q;
+	}
+	return best;
+}
+
 const struct packet *packet_source_peek(struct packet_source *src, bool all)
 {
-	struct held_packet *held = (struct held_packet *)reorder_peek(&src->order);
+	struct cpu_queue *q = earliest_queue(src);
+	struct held_packet *held;
 
-	if (!held || (!all && held->order.ts > src->horizon))
+	src->peeked = q;
+	if (!q)
+		return NULL;
+	held = q->head;
+	if (!all && held->ts_mono > src->horizon)
 		return NULL;
 	/* A packet later than HOLD_NS keeps its place: the file stays in time order. */
-	held->pkt.ts_ns = held->order.ts + src->mono_to_real;
+	held->pkt.ts_ns = held->ts_mono + src->mono_to_real;
 	if (held->pkt.ts_ns < src->last_ts)
 		held->pkt.ts_ns = src->last_ts;
 	return &held->pkt;
@@ -258,12 +302,18 @@ const struct packet *packet_source_peek(struct packet_source *src, bool all)
 
 void packet_source_next(struct packet_source *src)
 {
-	struct reorder_item *item = reorder_pop(&src->order);
+	struct cpu_queue *q = src->peeked ? src->peeked : earliest_queue(src);
+	struct held_packet *held;
 
-	if (!item)
+	src->peeked = NULL;
+	if (!q || !q->head)
 		return;
-	src->last_ts = ((struct held_packet *)item)->pkt.ts_ns;
-	pool_put(&src->pool, (struct held_packet *)item);
+	held = q->head;
+	q->head = held->next;
+	if (!q->head)
+		q->tail = NULL;
+	src->last_ts = held->pkt.ts_ns;
+	pool_put(&src->pool, held);
 }
 
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts)
@@ -282,9 +332,28 @@ int packet_source_counts(struct packet_source *src, int dev, struct packet_count
 	return 0;
 }
 
+static int add_cpu_ring(struct packet_source *src, int cpu, size_t size)
+{
+	struct cpu_queue *q = &src->queues[cpu];
+	__u32 key = cpu;
+	int fd;
+
+	q->src = src;
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ecap_pkt_ring", 0, 0, size, NULL);
+	if (fd < 0)
+		return fd;
+	src->ring_fds[cpu] = fd;
+	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.events), &key, &fd, BPF_ANY))
+		return -errno;
+	if (!src->ring) {
+		src->ring = ring_buffer__new(fd, on_event, q, NULL);
+		return src->ring ? 0 : -errno;
+	}
+	return ring_buffer__add(src->ring, fd, on_event, q);
+}
+
 static int load(struct packet_source *src, const struct packet_source_opts *opts)
 {
-	size_t ring = ring_bytes(opts->ring_kib);
 	int err;
 
 	src->skel = packets_bpf__open();
@@ -301,7 +370,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		log_error("failed to share the socket owner maps: %s", strerror(-err));
 		return err;
 	}
-	bpf_map__set_max_entries(src->skel->maps.events, ring);
+	bpf_map__set_max_entries(src->skel->maps.events, src->ncpus);
 	bpf_map__set_max_entries(src->skel->maps.scratch, src->ncpus);
 
 	err = packets_bpf__load(src->skel);
@@ -309,10 +378,13 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		log_load_error("packet capture", err);
 		return err;
 	}
-	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.events), on_event, src, NULL);
-	if (!src->ring) {
-		log_error("failed to set up the packet ring buffer: %s", strerror(errno));
-		return -errno;
+	for (int cpu = 0; cpu < src->ncpus; cpu++) {
+		err = add_cpu_ring(src, cpu, ring_bytes(opts->ring_kib, src->ncpus));
+		if (err) {
+			log_error("failed to set up the packet ring buffer of CPU %d: %s", cpu,
+				  strerror(-err));
+			return err;
+		}
 	}
 	return 0;
 }
@@ -336,10 +408,17 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 	src->ncpus = libbpf_num_possible_cpus();
 	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
 	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));
-	if (src->ncpus <= 0 || !src->hooks || !src->user_filters) {
+	if (src->ncpus > 0) {
+		src->queues = calloc(src->ncpus, sizeof(*src->queues));
+		src->ring_fds = malloc(src->ncpus * sizeof(*src->ring_fds));
+	}
+	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->queues ||
+	    !src->ring_fds) {
 		err = -ENOMEM;
 		goto fail;
 	}
+	for (int cpu = 0; cpu < src->ncpus; cpu++)
+		src->ring_fds[cpu] = -1;
 
 	err = load(src, opts);
 	for (int i = 0; !err && i < opts->n_devs; i++)
@@ -355,19 +434,32 @@ fail:
 	return err;
 }
 
+static void free_queue(struct cpu_queue *q)
+{
+	while (q->head) {
+		struct held_packet *held = q->head;
+
+		q->head = held->next;
+		free(held);
+	}
+	q->tail = NULL;
+}
+
 void packet_source_close(struct packet_source *src)
 {
-	struct reorder_item *item;
-
 	if (!src)
 		return;
 	while (src->n_hooks > 0)
 		tc_detach(&src->hooks[--src->n_hooks]);
 	ring_buffer__free(src->ring);
 	packets_bpf__destroy(src->skel);
-	while ((item = reorder_pop(&src->order)))
-		free(item);
-	reorder_release(&src->order);
+	for (int cpu = 0; src->queues && src->ring_fds && cpu < src->ncpus; cpu++) {
+		free_queue(&src->queues[cpu]);
+		if (src->ring_fds[cpu] >= 0)
+			close(src->ring_fds[cpu]);
+	}
+	free(src->queues);
+	free(src->ring_fds);
 	pool_release(&src->pool);
 	for (int i = 0; src->user_filters && i < src->n_devs; i++)
 		filter_free(&src->user_filters[i]);
