@@ -13,7 +13,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(
 	build-essential cmake pkg-config clang llvm bpftool
-	libbpf-dev libelf-dev zlib1g-dev libpcap-dev libglib2.0-dev
+	libbpf-dev libelf-dev zlib1g-dev libpcap-dev libglib2.0-dev libssl-dev
 	wireshark-dev libwireshark-dev tshark tcpdump
 	iproute2 python3
 	openssl curl nginx gnutls-bin wrk libclang-rt-14-dev util-linux libcap2-bin

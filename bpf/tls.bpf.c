@@ -128,6 +128,8 @@ int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret
 	__builtin_memset(ev->label, 0, sizeof(ev->label));
 	fill_task(ev, TLS_EVENT_SECRET);
 	ev->secret_len = len;
+	ev->lib = lib;
+	ev->pad = 0;
 	if (bpf_probe_read_user_str(ev->label, sizeof(ev->label), label) <= 0 ||
 	    bpf_probe_read_user(ev->secret, len, secret) ||
 	    bpf_probe_read_user(ev->client_random, TLS_RANDOM_SIZE,
@@ -154,6 +156,7 @@ int ecap_dl_debug_state(struct pt_regs *ctx)
 		return 0;
 	fill_task(ev, TLS_EVENT_LOADED);
 	ev->secret_len = 0;
+	ev->lib = 0;
 	/* A new library must be hooked before its first handshake: wake the reader now,
 	 * even behind quiet secrets it has not read yet. */
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);

@@ -25,6 +25,8 @@ struct tls_event {
 	__u32 pid;
 	__u32 tid;
 	__u32 secret_len;
+	__u32 lib; /* the hooked library's index (the uprobe's cookie), for TLS_EVENT_SECRET */
+	__u32 pad;
 	char label[TLS_MAX_LABEL_SIZE];
 	__u8 client_random[TLS_RANDOM_SIZE];
 	__u8 secret[TLS_MAX_SECRET_SIZE];

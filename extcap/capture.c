@@ -284,7 +284,15 @@ static void write_secret(void *ctx, const struct tls_secret *secret)
 		return;
 	cap->write_err = pcapng_write_secrets(cap->out, PCAPNG_DSB_TLS_KEYLOG, line, strlen(line));
 	cap->unflushed = true;
-	tls_gate_secret(cap->gate, secret->client_random, secret->label);
+	tls_gate_secret(cap->gate, secret);
+}
+
+/* A secret did not decrypt its connection: nothing more from the library that made it. */
+static void distrust_library(void *ctx, uint32_t lib)
+{
+	struct capture *cap = ctx;
+
+	tls_source_distrust(cap->tls, lib);
 }
 
 static int consume_events(struct capture *cap)
@@ -321,16 +329,20 @@ static void tls_summary(const struct capture *cap, char *buf, size_t size)
 	tls_gate_get_stats(cap->gate, &gate);
 	snprintf(buf, size, "TLS: %llu secrets, %llu lost in the kernel; %llu packets of %llu "
 		 "connections held for their secrets, %llu connections written before their "
-		 "secrets came (late or missing)",
+		 "secrets came (late or missing); %llu handshakes checked against their traffic, "
+		 "%llu failed, %llu could not be checked",
 		 (unsigned long long)sec.added, (unsigned long long)tls_source_lost(cap->tls),
 		 (unsigned long long)gate.packets_held, (unsigned long long)gate.flows_waited,
-		 (unsigned long long)(gate.flows_timed_out + gate.flows_waiting));
+		 (unsigned long long)(gate.flows_timed_out + gate.flows_waiting),
+		 (unsigned long long)(gate.handshakes_verified + gate.handshakes_failed),
+		 (unsigned long long)gate.handshakes_failed,
+		 (unsigned long long)gate.handshakes_unverified);
 }
 
 static int write_statistics(struct capture *cap)
 {
 	uint64_t now = clock_ns(CLOCK_REALTIME);
-	char tls[256];
+	char tls[512];
 
 	tls_summary(cap, tls, sizeof(tls));
 
@@ -369,7 +381,7 @@ static int write_statistics(struct capture *cap)
 static void print_summary(struct capture *cap)
 {
 	uint64_t seen = 0, lost = 0;
-	char tls[256];
+	char tls[512];
 
 	if (cap->opts->capture)
 		return;
@@ -481,6 +493,7 @@ static int open_tls(struct capture *cap)
 	cap->gate = tls_gate_new(opts->tls_wait_ms * 1000000ULL);
 	if (!cap->gate)
 		return -ENOMEM;
+	tls_gate_on_misfit(cap->gate, distrust_library, cap);
 	return tls_source_open(&cap->tls, &tls_opts);
 }
 

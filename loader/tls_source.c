@@ -29,6 +29,15 @@
 /* New libssl files one process can bring at once. */
 #define MAX_NEW_LIBS 8
 
+/* A hooked libssl, by its index (the uprobe's cookie): what a warning about it names. */
+struct hooked_lib {
+	char *path;
+	char version[64];
+	char build_id[2 * BUILD_ID_MAX + 1]; /* "" when the file has none */
+	guint link;			     /* its uprobe in links or link_fds */
+	bool distrusted;
+};
+
 /* A library file, told apart by its inode wherever it is mapped from. */
 struct lib_file {
 	dev_t dev;
@@ -44,6 +53,8 @@ struct tls_source {
 	GArray *link_fds;	/* uprobe_multi links instead, without CAP_SYS_ADMIN */
 	bool multi;
 	GHashTable *pending;	/* pids that mapped libraries since the last scan */
+	GHashTable *distrusted; /* build IDs whose secrets did not decrypt: never hooked again */
+	struct hooked_lib libs[MAX_TLS_LIBS];
 	uint32_t n_libs;
 	int64_t mono_to_real;
 	secret_fn fn;
@@ -110,14 +121,13 @@ static int attach(struct tls_source *src, struct bpf_program *prog, int fd, size
 	return 0;
 }
 
-/* The layout of @ssl_fd's build: probed once, then known for every copy. */
-static int find_layout(struct tls_source *src, int ssl_fd, int crypto_fd,
+/* The layout of @ssl_fd's build (@id, "" if none): probed once, then known for every copy. */
+static int find_layout(struct tls_source *src, int ssl_fd, int crypto_fd, const char *id,
 		       struct tls_layout *layout, char *err, size_t errlen)
 {
-	char id[2 * BUILD_ID_MAX + 1];
 	struct tls_layout *known;
 
-	if (build_id_hex(ssl_fd, id))
+	if (!id[0])
 		return tls_probe(ssl_fd, crypto_fd, layout, err, errlen);
 	known = g_hash_table_lookup(src->layouts, id);
 	if (known) {
@@ -159,9 +169,10 @@ static void skipped(bool named, const char *path, const char *fmt, ...)
 static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int crypto_fd,
 		       bool named)
 {
+	struct hooked_lib *hooked;
 	struct tls_lib_cfg cfg;
 	struct tls_layout layout;
-	char err[256];
+	char err[256], id[2 * BUILD_ID_MAX + 1];
 	__u32 lib = src->n_libs;
 	int ret;
 
@@ -169,7 +180,14 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 		skipped(named, path, "more than %d libssl files", MAX_TLS_LIBS);
 		return -1;
 	}
-	if (find_layout(src, ssl_fd, crypto_fd, &layout, err, sizeof(err))) {
+	if (build_id_hex(ssl_fd, id))
+		id[0] = '\0';
+	if (id[0] && g_hash_table_contains(src->distrusted, id)) {
+		skipped(named, path, "a copy of this build gave secrets that did not decrypt their "
+			"connection earlier in this capture");
+		return -1;
+	}
+	if (find_layout(src, ssl_fd, crypto_fd, id, &layout, err, sizeof(err))) {
 		skipped(named, path, "its secrets cannot be located: %s", err);
 		return -1;
 	}
@@ -185,6 +203,12 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 			strerror(-ret));
 		return -1;
 	}
+	hooked = &src->libs[lib];
+	hooked->path = g_strdup(path);
+	snprintf(hooked->version, sizeof(hooked->version), "%s", layout.version);
+	snprintf(hooked->build_id, sizeof(hooked->build_id), "%s", id);
+	/* attach() appended it. */
+	hooked->link = src->multi ? src->link_fds->len - 1 : src->links->len - 1;
 	src->n_libs++;
 	log_debug("taking secrets from %s (%s; ssl_log_secret at file offset 0x%llx, client "
 		  "random at +%u)", path, layout.version,
@@ -336,6 +360,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (ev->type != TLS_EVENT_SECRET || ev->secret_len > sizeof(secret.secret))
 		return 0;
+	/* Queued before its library was found out: just as wrong as what would follow. */
+	if (ev->lib < src->n_libs && src->libs[ev->lib].distrusted)
+		return 0;
 	secret.ts_ns = ev->ts_mono + src->mono_to_real;
 	secret.pid = ev->pid;
 	secret.tid = ev->tid;
@@ -344,6 +371,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	memcpy(secret.client_random, ev->client_random, sizeof(secret.client_random));
 	memcpy(secret.secret, ev->secret, ev->secret_len);
 	secret.secret_len = ev->secret_len;
+	secret.lib = ev->lib;
 	src->fn(src->ctx, &secret);
 	return 0;
 }
@@ -438,6 +466,7 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
 	src->link_fds = g_array_new(FALSE, FALSE, sizeof(int));
 	src->pending = g_hash_table_new(NULL, NULL);
+	src->distrusted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
 	src->skel = tls_bpf__open();
 	err = src->skel ? 0 : -errno;
@@ -471,6 +500,51 @@ fail:
 	return err;
 }
 
+/* Removes @lib's uprobe: its ssl_log_secret() runs without a trap from now on. */
+static void unhook(struct tls_source *src, struct hooked_lib *lib)
+{
+	if (src->multi) {
+		int *fd = &g_array_index(src->link_fds, int, lib->link);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return;
+	}
+	bpf_link__destroy(g_ptr_array_index(src->links, lib->link));
+	g_ptr_array_index(src->links, lib->link) = NULL;
+}
+
+/*
+ * A layout is a property of the build, not of the file: every copy of the
+ * build goes, and the probe's result for it is forgotten.
+ */
+void tls_source_distrust(struct tls_source *src, uint32_t lib)
+{
+	struct hooked_lib *bad;
+
+	if (!src || lib >= src->n_libs || src->libs[lib].distrusted)
+		return;
+	bad = &src->libs[lib];
+	for (uint32_t i = 0; i < src->n_libs; i++) {
+		struct hooked_lib *l = &src->libs[i];
+
+		if (l->distrusted || (i != lib && (!bad->build_id[0] ||
+						    strcmp(l->build_id, bad->build_id))))
+			continue;
+		unhook(src, l);
+		l->distrusted = true;
+	}
+	if (bad->build_id[0]) {
+		g_hash_table_add(src->distrusted, g_strdup(bad->build_id));
+		g_hash_table_remove(src->layouts, bad->build_id);
+	}
+	log_warn("skipping %s (%s, build ID %s) from now on: its secrets did not decrypt their "
+		 "connection, so where it keeps them was misread; the secrets it gave so far stay "
+		 "in the capture",
+		 bad->path, bad->version, bad->build_id[0] ? bad->build_id : "none");
+}
+
 uint64_t tls_source_lost(const struct tls_source *src)
 {
 	return __atomic_load_n(&src->skel->bss->secrets_lost, __ATOMIC_RELAXED);
@@ -482,13 +556,18 @@ void tls_source_close(struct tls_source *src)
 		return;
 	/* Links before the object: each holds a reference to its program. */
 	g_ptr_array_free(src->links, TRUE);
-	for (guint i = 0; i < src->link_fds->len; i++)
-		close(g_array_index(src->link_fds, int, i));
+	for (guint i = 0; i < src->link_fds->len; i++) {
+		if (g_array_index(src->link_fds, int, i) >= 0)
+			close(g_array_index(src->link_fds, int, i));
+	}
 	g_array_free(src->link_fds, TRUE);
 	ring_buffer__free(src->ring);
 	tls_bpf__destroy(src->skel);
 	g_hash_table_destroy(src->seen_files);
 	g_hash_table_destroy(src->layouts);
 	g_hash_table_destroy(src->pending);
+	g_hash_table_destroy(src->distrusted);
+	for (uint32_t i = 0; i < src->n_libs; i++)
+		g_free(src->libs[i].path);
 	g_free(src);
 }

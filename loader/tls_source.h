@@ -23,6 +23,7 @@ struct tls_secret {
 	uint8_t client_random[TLS_RANDOM_SIZE];
 	uint8_t secret[TLS_MAX_SECRET_SIZE];
 	uint32_t secret_len;
+	uint32_t lib; /* which hooked library made it, for tls_source_distrust() */
 };
 
 struct tls_source;
@@ -53,6 +54,16 @@ int tls_source_fd(const struct tls_source *src);
  * mapped since the last call. Returns 0 or a negative errno.
  */
 int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx);
+
+/*
+ * Stops taking secrets from the library @lib (struct tls_secret's lib)
+ * because one of them did not decrypt its connection: its layout was
+ * misread. Unhooks it and every other copy of the same build, skips copies
+ * met later, drops its secrets still queued, and says so once on stderr with
+ * the library's path and version. Secrets already handed out stay where they
+ * went. Unknown or already distrusted @lib: nothing happens.
+ */
+void tls_source_distrust(struct tls_source *src, uint32_t lib);
 
 /* Secrets lost in the kernel because the ring was full. */
 uint64_t tls_source_lost(const struct tls_source *src);

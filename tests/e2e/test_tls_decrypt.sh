@@ -200,6 +200,22 @@ grep -q " 0 connections written before their secrets came" <<<"$isb" ||
 	fail "connections went out before their secrets: $isb"
 grep -qF "ecap-tls: $tls_counts" "$CAP.log" || fail "no TLS summary on stderr: $(cat "$CAP.log")"
 
+# Each TLS 1.3 handshake's server handshake secret was held against the
+# server's first encrypted record (EncryptedExtensions): none failed, and at
+# least one was checked. A handshake whose record went in a later segment than
+# its ServerHello cannot be checked, so not every one need be.
+re='; ([0-9]+) handshakes checked against their traffic, ([0-9]+) failed, ([0-9]+) could not be checked'
+[[ $isb =~ $re ]] || fail "first ISB lacks the handshake checks: $isb"
+checked=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]} unchecked=${BASH_REMATCH[3]}
+tls13=$(tshark -r "$CAP" -Y 'tls.handshake.type == 2 && tls.handshake.extensions.supported_version == 0x0304' \
+	2>/dev/null | wc -l)
+echo "TLS 1.3 handshakes: $tls13; checked against their traffic: $checked, failed: $failed, could not be checked: $unchecked"
+[ "$failed" -eq 0 ] || fail "$failed handshakes' secrets did not decrypt their traffic: $(cat "$CAP.log")"
+[ "$checked" -ge 1 ] || fail "no handshake was checked against its traffic: $isb"
+[ $((checked + unchecked)) -le "$tls13" ] ||
+	fail "$checked checked and $unchecked unchecked handshakes, but $tls13 TLS 1.3 ServerHellos"
+grep -q "did not decrypt their connection" "$CAP.log" && fail "a library was distrusted: $(cat "$CAP.log")"
+
 # 2. --no-tls: the same kind of traffic, no secrets and nothing decrypted.
 CAP=$WORK/no-tls.pcapng
 start_capture "$CAP" --no-tls

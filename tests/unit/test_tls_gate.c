@@ -47,8 +47,16 @@ static const char rfc8448_server_hello[] =
     "f7 c6 72 e1 56 d6 cc 25 3b 83 3d f1 dd 69 b1 b0 4e 75 1f 0f 00 2b 00"
     "02 03 04";
 
-static uint8_t ch_rec[256], ch_random[32], sh_rec[128];
-static size_t ch_len, sh_len;
+/* {server} send handshake record: the start of the complete record (679 octets). */
+static const char rfc8448_flight[] = "17 03 03 02 a2 d1 ff 33 4a 56 f5 bf f6 59 4a 07 cc 87 b5 80"
+				     "23 3f 50 0f 45 e4 89 e7 f3 3a f3 5e df";
+
+/* {server} derive secret "tls13 s hs traffic" */
+static const char rfc8448_s_hs[] = "b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4"
+				   "e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38";
+
+static uint8_t ch_rec[256], ch_random[32], sh_rec[128], flight[64], s_hs[32];
+static size_t ch_len, sh_len, flight_len;
 
 /* Application data and a change_cipher_spec, as a TLS 1.3 peer sends them. */
 static const uint8_t app_data[] = {0x17, 0x03, 0x03, 0x00, 0x30, 0xde, 0xad, 0xbe, 0xef, 1, 2,
@@ -570,6 +578,27 @@ static struct tls_gate_stats stats(const struct tls_gate *g)
 	return st;
 }
 
+/* A secret as the TLS source hands it over, made by the library @lib. */
+static void secret_bytes(struct tls_gate *g, const uint8_t *random, const char *label,
+			 const uint8_t *bytes, uint32_t len, uint32_t lib)
+{
+	struct tls_secret sec = {.secret_len = len, .lib = lib};
+
+	snprintf(sec.label, sizeof(sec.label), "%s", label);
+	memcpy(sec.client_random, random, TLS_RANDOM_SIZE);
+	if (len)
+		memcpy(sec.secret, bytes, len);
+	tls_gate_secret(g, &sec);
+}
+
+/* A secret whose value does not matter. */
+static void secret_in(struct tls_gate *g, const uint8_t *random, const char *label)
+{
+	static const uint8_t any[32] = {1};
+
+	secret_bytes(g, random, label, any, sizeof(any), 0);
+}
+
 static void test_tls13(void)
 {
 	struct tls_gate *g = tls_gate_new(MAX_WAIT);
@@ -598,17 +627,17 @@ static void test_tls13(void)
 	CHECK_EQ(stats(g).packets_held, 2);
 
 	/* Secrets of other connections and the handshake secrets do not release it. */
-	tls_gate_secret(g, random_b, "CLIENT_TRAFFIC_SECRET_0");
-	tls_gate_secret(g, random_b, "SERVER_TRAFFIC_SECRET_0");
-	tls_gate_secret(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
-	tls_gate_secret(g, ch_random, "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
-	tls_gate_secret(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
-	tls_gate_secret(g, ch_random, "EXPORTER_SECRET");
+	secret_in(g, random_b, "CLIENT_TRAFFIC_SECRET_0");
+	secret_in(g, random_b, "SERVER_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+	secret_in(g, ch_random, "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+	secret_in(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "EXPORTER_SECRET");
 	CHECK_EQ(
 	    tls_gate_check(g, held, (uint32_t)sh_pkt_len, LINKTYPE_ETHERNET, T0 + MS, T0 + 10 * MS, true),
 	    GATE_HOLD);
 	CHECK_EQ(stats(g).packets_held, 2);
-	tls_gate_secret(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
 	CHECK_EQ(
 	    tls_gate_check(g, held, (uint32_t)sh_pkt_len, LINKTYPE_ETHERNET, T0 + MS, T0 + 11 * MS, true),
 	    GATE_PASS);
@@ -637,7 +666,7 @@ static void test_tls12(void)
 	reply.l2 = L2_VLAN;
 	CHECK_EQ(check_spec(g, &ch, T0, T0), GATE_PASS);
 	CHECK_EQ(check_spec(g, &reply, T0 + MS, T0 + MS), GATE_HOLD);
-	tls_gate_secret(g, random_b, "CLIENT_RANDOM");
+	secret_in(g, random_b, "CLIENT_RANDOM");
 	CHECK_EQ(check_spec(g, &reply, T0 + MS, T0 + 2 * MS), GATE_PASS);
 	CHECK_EQ(stats(g).flows_completed, 1);
 	CHECK_EQ(stats(g).packets_held, 1);
@@ -662,8 +691,8 @@ static void test_ipv6(void)
 	CHECK_EQ(check_spec(g, &ch, T0, T0), GATE_PASS);
 	CHECK_EQ(check_spec(g, &reply, T0 + MS, T0 + MS), GATE_HOLD);
 	CHECK_EQ(check_spec(g, &v4, T0 + MS, T0 + MS), GATE_PASS); /* same ports, IPv4 */
-	tls_gate_secret(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
-	tls_gate_secret(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
 	CHECK_EQ(check_spec(g, &reply, T0 + MS, T0 + 2 * MS), GATE_PASS);
 	tls_gate_free(g);
 }
@@ -686,7 +715,7 @@ static void test_timeout(void)
 	CHECK_EQ(stats(g).packets_held, 1);
 	CHECK_U64(tls_gate_deadline(g), UINT64_MAX);
 	/* Its secrets arriving late change nothing. */
-	tls_gate_secret(g, ch_random, "CLIENT_RANDOM");
+	secret_in(g, ch_random, "CLIENT_RANDOM");
 	CHECK_EQ(stats(g).flows_completed, 0);
 
 	/* Expiry without a packet to check: the loop's wakeup at the deadline. */
@@ -721,9 +750,9 @@ static void test_secrets_first(void)
 	struct spec reply = data_pkt(40005, true);
 
 	/* The server derives its secrets before the ClientHello leaves the reorder window. */
-	tls_gate_secret(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
-	tls_gate_secret(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
-	tls_gate_secret(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+	secret_in(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
 	CHECK_EQ(check_spec(g, &ch, T0, T0), GATE_PASS);
 	CHECK_EQ(check_spec(g, &reply, T0 + MS, T0 + MS), GATE_PASS);
 	CHECK_EQ(stats(g).flows_ready, 1);
@@ -734,10 +763,10 @@ static void test_secrets_first(void)
 	/* Half of them first: the flow waits for the rest only. */
 	struct spec ch2 = hello(40006, random_b, buf);
 	struct spec reply2 = data_pkt(40006, true);
-	tls_gate_secret(g, random_b, "CLIENT_TRAFFIC_SECRET_0");
+	secret_in(g, random_b, "CLIENT_TRAFFIC_SECRET_0");
 	CHECK_EQ(check_spec(g, &ch2, T0, T0), GATE_PASS);
 	CHECK_EQ(check_spec(g, &reply2, T0 + MS, T0 + MS), GATE_HOLD);
-	tls_gate_secret(g, random_b, "SERVER_TRAFFIC_SECRET_0");
+	secret_in(g, random_b, "SERVER_TRAFFIC_SECRET_0");
 	CHECK_EQ(check_spec(g, &reply2, T0 + MS, T0 + 2 * MS), GATE_PASS);
 	CHECK_EQ(stats(g).flows_completed, 1);
 	tls_gate_free(g);
@@ -776,9 +805,9 @@ static void test_deadlines(void)
 	/* Out of order on purpose: the deadline is the earliest, not the latest added. */
 	CHECK_EQ(check_spec(g, &ch1, T0, T0 + 6 * MS), GATE_PASS);
 	CHECK_U64(tls_gate_deadline(g), T0 + MAX_WAIT);
-	tls_gate_secret(g, ch_random, "CLIENT_RANDOM");
+	secret_in(g, ch_random, "CLIENT_RANDOM");
 	CHECK_U64(tls_gate_deadline(g), T0 + 5 * MS + MAX_WAIT);
-	tls_gate_secret(g, random_b, "CLIENT_RANDOM");
+	secret_in(g, random_b, "CLIENT_RANDOM");
 	CHECK_U64(tls_gate_deadline(g), UINT64_MAX);
 	tls_gate_free(g);
 
@@ -811,9 +840,9 @@ static void test_hello_again(void)
 	CHECK_EQ(check_spec(g, &ch_new, T0 + 200 * MS, T0 + 200 * MS), GATE_PASS);
 	CHECK_EQ(stats(g).flows_replaced, 1);
 	CHECK_EQ(stats(g).flows_waiting, 1);
-	tls_gate_secret(g, ch_random, "CLIENT_RANDOM");
+	secret_in(g, ch_random, "CLIENT_RANDOM");
 	CHECK_EQ(check_spec(g, &reply, T0 + 201 * MS, T0 + 201 * MS), GATE_HOLD);
-	tls_gate_secret(g, random_b, "CLIENT_RANDOM");
+	secret_in(g, random_b, "CLIENT_RANDOM");
 	CHECK_EQ(check_spec(g, &reply, T0 + 201 * MS, T0 + 202 * MS), GATE_PASS);
 	CHECK_EQ(stats(g).flows_completed, 1);
 	CHECK_EQ(stats(g).flows_waiting, 0);
@@ -838,12 +867,12 @@ static void test_shared_random(void)
 	uint8_t buf[MAX_PKT];
 	struct spec ch2b = hello(40031, random_b, buf);
 	CHECK_EQ(check_spec(g, &ch2b, T0 + 4, T0 + 4), GATE_PASS);
-	tls_gate_secret(g, ch_random, "CLIENT_RANDOM");
+	secret_in(g, ch_random, "CLIENT_RANDOM");
 	CHECK_EQ(check_spec(g, &r1, T0 + 5, T0 + 5), GATE_PASS);
 	CHECK_EQ(check_spec(g, &r3, T0 + 5, T0 + 5), GATE_PASS);
 	CHECK_EQ(check_spec(g, &r2, T0 + 5, T0 + 5), GATE_HOLD);
 	CHECK_EQ(stats(g).flows_completed, 2);
-	tls_gate_secret(g, random_b, "CLIENT_RANDOM");
+	secret_in(g, random_b, "CLIENT_RANDOM");
 	CHECK_EQ(check_spec(g, &r2, T0 + 5, T0 + 6), GATE_PASS);
 	CHECK_EQ(stats(g).flows_completed, 3);
 	CHECK_EQ(stats(g).flows_waiting, 0);
@@ -913,12 +942,12 @@ static void test_bounds(void)
 	memcpy(rec, ch_rec, ch_len);
 	memcpy(rec + 11, ch_rec + 11, 32);
 	CHECK_EQ(check_spec(g, &ch, T0, T0), GATE_PASS); /* waits on the RFC random */
-	tls_gate_secret(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
 	for (uint32_t i = 0; i < TLS_GATE_RANDOMS + 1; i++) {
 		numbered_random(i, random);
-		tls_gate_secret(g, random, "CLIENT_RANDOM");
+		secret_in(g, random, "CLIENT_RANDOM");
 	}
-	tls_gate_secret(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
 	CHECK_EQ(check_spec(g, &reply, T0 + 1, T0 + 1), GATE_PASS);
 	CHECK_EQ(stats(g).flows_completed, 1);
 
@@ -975,6 +1004,228 @@ static void test_may_not_wait(void)
 	tls_gate_free(g);
 }
 
+/* ---- the secret check ---- */
+
+static const uint8_t ccs_rec[] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+
+/* The server's first segment: ServerHello, [ChangeCipherSpec], the first @n bytes of the flight. */
+static size_t server_flight(uint8_t *buf, bool with_ccs, size_t n)
+{
+	size_t len = sh_len;
+
+	memcpy(buf, sh_rec, sh_len);
+	if (with_ccs) {
+		memcpy(buf + len, ccs_rec, sizeof(ccs_rec));
+		len += sizeof(ccs_rec);
+	}
+	memcpy(buf + len, flight, n);
+	return len + n;
+}
+
+static void test_parse_server_hello(void)
+{
+	struct spec sp = {.family = 4, .cport = 40100, .reply = true};
+	struct tls_gate_pkt pkt;
+	uint8_t buf[256];
+
+	sp.payload = sh_rec;
+	sp.plen = sh_len;
+	CHECK(parse(&sp, &pkt) == 0 && pkt.server_hello == SH_TLS13 && !pkt.has_record,
+	      "RFC 8448 ServerHello alone: TLS 1.3, no record");
+	CHECK_EQ(pkt.cipher_suite, 0x1301);
+
+	sp.payload = buf;
+	sp.plen = server_flight(buf, true, flight_len);
+	CHECK(parse(&sp, &pkt) == 0 && pkt.server_hello == SH_TLS13 && pkt.has_record &&
+		  !memcmp(pkt.record, flight, TLS13_PEEK_LEN),
+	      "ServerHello, ChangeCipherSpec, record");
+	sp.plen = server_flight(buf, false, flight_len);
+	CHECK(parse(&sp, &pkt) == 0 && pkt.has_record && !memcmp(pkt.record, flight, TLS13_PEEK_LEN),
+	      "ServerHello, record");
+	CHECK(!pkt.from_lo, "the server (198.18.0.2:443) is the _hi end");
+
+	/* Every cut: a record only when all 21 bytes are there; a ServerHello cut short says so. */
+	size_t full = server_flight(buf, true, TLS13_PEEK_LEN), bad = 0;
+	for (size_t cut = 0; cut <= full; cut++) {
+		enum tls_server_hello want = cut < 9 ? SH_NONE : cut < sh_len ? SH_CUT : SH_TLS13;
+
+		sp.plen = cut;
+		if (parse(&sp, &pkt) || pkt.server_hello != want || pkt.has_record != (cut == full))
+			bad++;
+	}
+	CHECK(bad == 0, "%zu cuts of ServerHello, ChangeCipherSpec, record misparsed", bad);
+
+	/* A HelloRetryRequest is a ServerHello with a fixed random. */
+	static const uint8_t hrr_random[32] = {
+	    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+	server_flight(buf, true, flight_len);
+	memcpy(buf + 11, hrr_random, 32);
+	sp.plen = sh_len + sizeof(ccs_rec);
+	CHECK(parse(&sp, &pkt) == 0 && pkt.server_hello == SH_RETRY, "HelloRetryRequest");
+
+	/* TLS 1.2: no supported_versions, or another version in it. */
+	static const uint8_t sh12[] = {0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03,
+				       0x03, [43] = 0x00, 0xc0, 0x2f, 0x00};
+	sp.payload = sh12;
+	sp.plen = sizeof(sh12);
+	CHECK(parse(&sp, &pkt) == 0 && pkt.server_hello == SH_TLS12 && pkt.cipher_suite == 0xc02f,
+	      "TLS 1.2 ServerHello without extensions");
+	sp.payload = buf;
+	server_flight(buf, true, flight_len);
+	buf[sh_len - 1] = 0x03; /* supported_versions: 0x0303 */
+	sp.plen = sh_len + sizeof(ccs_rec) + flight_len;
+	CHECK(parse(&sp, &pkt) == 0 && pkt.server_hello == SH_TLS12 && !pkt.has_record,
+	      "supported_versions 0x0303");
+	/* An extension longer than the block: not a ServerHello we read. */
+	server_flight(buf, true, flight_len);
+	buf[sh_len - 5] = 0x10;
+	CHECK(parse(&sp, &pkt) == 0 && pkt.server_hello == SH_TLS12, "extension overruns");
+	server_flight(buf, true, flight_len);
+	buf[9 + 2 + 32] = 33; /* session id longer than 32 */
+	CHECK(parse(&sp, &pkt) == 0 && pkt.server_hello == SH_NONE, "session id too long");
+}
+
+struct misfits {
+	int calls;
+	uint32_t lib;
+};
+
+static void on_misfit(void *ctx, uint32_t lib)
+{
+	struct misfits *m = ctx;
+
+	m->calls++;
+	m->lib = lib;
+}
+
+/*
+ * One TLS 1.3 connection from RFC 8448's messages: ClientHello, then the
+ * server's segment, and the server handshake secret @secret before
+ * (@secret_first) or after the packets.
+ */
+static struct tls_gate_stats run_handshake(const uint8_t *server_payload, size_t server_len,
+					   const uint8_t *secret, bool secret_first,
+					   struct misfits *m)
+{
+	struct tls_gate *g = tls_gate_new(MAX_WAIT);
+	struct spec ch = hello(40100, NULL, NULL);
+	struct spec sh = {.family = 4,
+			  .cport = 40100,
+			  .reply = true,
+			  .payload = server_payload,
+			  .plen = server_len};
+	struct tls_gate_stats st;
+
+	tls_gate_on_misfit(g, on_misfit, m);
+	if (secret_first)
+		secret_bytes(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET", secret, 32, 7);
+	CHECK_EQ(check_spec(g, &ch, T0, T0), GATE_PASS);
+	check_spec(g, &sh, T0 + MS, T0 + MS);
+	check_spec(g, &sh, T0 + MS, T0 + 2 * MS); /* held and checked again: checked once */
+	if (!secret_first)
+		secret_bytes(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET", secret, 32, 7);
+	secret_bytes(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET", secret, 32, 7);
+	st = stats(g);
+	tls_gate_free(g);
+	return st;
+}
+
+static void test_check_flight(void)
+{
+	uint8_t buf[256], wrong[32];
+	size_t len = server_flight(buf, true, flight_len);
+	struct misfits m = {0};
+	struct tls_gate_stats st;
+
+	for (int first = 0; first < 2; first++) {
+		st = run_handshake(buf, len, s_hs, first, &m);
+		CHECK(st.handshakes_verified == 1 && st.handshakes_failed == 0 &&
+			  st.handshakes_unverified == 0 && m.calls == 0,
+		      "right secret (%s the packets): verified", first ? "before" : "after");
+
+		memcpy(wrong, s_hs, 32);
+		wrong[31] ^= 1;
+		st = run_handshake(buf, len, wrong, first, &m);
+		CHECK(st.handshakes_verified == 0 && st.handshakes_failed == 1 && m.calls == 1 &&
+			  m.lib == 7,
+		      "wrong secret (%s the packets): failed, library 7 told once",
+		      first ? "before" : "after");
+		m.calls = 0;
+	}
+
+	/* The record starts in the next segment: nothing to check against. */
+	st = run_handshake(buf, sh_len + sizeof(ccs_rec) + 20, s_hs, false, &m);
+	CHECK(st.handshakes_verified == 0 && st.handshakes_failed == 0 &&
+		  st.handshakes_unverified == 1,
+	      "record not in the segment: unverified");
+	/* A ServerHello cut short: the same. */
+	st = run_handshake(buf, sh_len - 1, s_hs, false, &m);
+	CHECK(st.handshakes_unverified == 1 && st.handshakes_failed == 0, "ServerHello cut short");
+
+	/* A suite we do not know (TLS_AES_128_CCM_SHA256) is not checked. */
+	server_flight(buf, true, flight_len);
+	buf[9 + 2 + 32 + 1 + 0 + 1] = 0x04; /* session id is 0 bytes: the suite's low byte */
+	st = run_handshake(buf, len, s_hs, false, &m);
+	CHECK(st.handshakes_unverified == 1 && st.handshakes_failed == 0, "CCM suite");
+	CHECK_EQ(m.calls, 0);
+}
+
+static void test_check_tls12_and_retry(void)
+{
+	struct tls_gate *g = tls_gate_new(MAX_WAIT);
+	struct misfits m = {0};
+	uint8_t buf[256], hrr[256];
+	size_t len = server_flight(buf, true, flight_len);
+	struct spec ch = hello(40110, NULL, NULL);
+	struct spec sh = {.family = 4, .cport = 40110, .reply = true, .payload = buf, .plen = len};
+	struct spec ack = {.family = 4, .cport = 40110, .reply = true};
+	struct spec cdata = data_pkt(40110, false);
+
+	/* A TLS 1.2 connection: its ServerHello ends the check, with nothing counted. */
+	tls_gate_on_misfit(g, on_misfit, &m);
+	buf[sh_len - 1] = 0x03;
+	CHECK_EQ(check_spec(g, &ch, T0, T0), GATE_PASS);
+	check_spec(g, &sh, T0 + 1, T0 + 1);
+	secret_in(g, ch_random, "CLIENT_RANDOM");
+	CHECK(stats(g).handshakes_verified + stats(g).handshakes_failed +
+		      stats(g).handshakes_unverified == 0,
+	      "TLS 1.2: not checked");
+
+	/*
+	 * HelloRetryRequest: the server's bare ACK, the client's data and the
+	 * retry are not the ServerHello; the second ClientHello keeps the random.
+	 */
+	struct spec ch2 = hello(40111, NULL, NULL);
+	struct spec ack2 = ack, cdata2 = cdata;
+	struct spec retry = {.family = 4, .cport = 40111, .reply = true, .payload = hrr};
+	ack2.cport = cdata2.cport = 40111;
+	server_flight(hrr, true, 0);
+	memcpy(hrr + 11, (const uint8_t[]){0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d,
+					   0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16,
+					   0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
+					   0x33, 0x9c},
+	       32);
+	retry.plen = sh_len + sizeof(ccs_rec);
+	server_flight(buf, true, flight_len);
+	sh.cport = 40111;
+	check_spec(g, &ch2, T0 + 10, T0 + 10);
+	check_spec(g, &ack2, T0 + 11, T0 + 11);
+	check_spec(g, &cdata2, T0 + 12, T0 + 12);
+	check_spec(g, &retry, T0 + 13, T0 + 13);
+	check_spec(g, &ch2, T0 + 14, T0 + 14);
+	check_spec(g, &sh, T0 + 15, T0 + 15);
+	secret_bytes(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET", s_hs, 32, 3);
+	CHECK_EQ(stats(g).handshakes_verified, 1);
+	CHECK_EQ(stats(g).handshakes_failed, 0);
+	CHECK_EQ(m.calls, 0);
+
+	/* Another connection's secret checks nothing here; secrets without bytes neither. */
+	secret_bytes(g, random_b, "SERVER_HANDSHAKE_TRAFFIC_SECRET", s_hs, 32, 3);
+	CHECK_EQ(stats(g).handshakes_verified, 1);
+	tls_gate_free(g);
+}
+
 int main(void)
 {
 	ch_len = unhex(rfc8448_client_hello, ch_rec, sizeof(ch_rec));
@@ -985,6 +1236,9 @@ int main(void)
 	/* The RFC's random is where the record says: right after legacy_version. */
 	CHECK(!memcmp(ch_rec + 11, ch_random, 32), "RFC 8448 random at offset 11");
 	numbered_random(0xabcdef, random_b);
+	flight_len = unhex(rfc8448_flight, flight, sizeof(flight));
+	CHECK_EQ(flight_len, 33);
+	CHECK_EQ(unhex(rfc8448_s_hs, s_hs, sizeof(s_hs)), 32);
 
 	test_parse_layers();
 	test_parse_key();
@@ -1004,6 +1258,9 @@ int main(void)
 	test_bounds();
 	test_held_count();
 	test_may_not_wait();
+	test_parse_server_hello();
+	test_check_flight();
+	test_check_tls12_and_retry();
 
 	printf("tls_gate: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
