@@ -32,12 +32,17 @@ struct {
 /* With --follow-children, the children of a --pid process are filtered in too. */
 const volatile bool follow_children = false;
 
+/* Events the ring had no room for: packets may miss their process, so counted. */
+__u64 events_lost = 0;
+
 static __always_inline struct sock_event *new_event(__u32 type)
 {
 	struct sock_event *ev = bpf_ringbuf_reserve(&sock_events, sizeof(*ev), 0);
 
-	if (!ev)
+	if (!ev) {
+		__sync_fetch_and_add(&events_lost, 1);
 		return NULL;
+	}
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->ts_mono = bpf_ktime_get_ns();
 	ev->type = type;

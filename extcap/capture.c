@@ -339,12 +339,24 @@ static void tls_summary(const struct capture *cap, char *buf, size_t size)
 		 (unsigned long long)gate.handshakes_unverified);
 }
 
+/* The first ISB's comment: the TLS counts, then what process attribution lost. */
+static void isb_notes(const struct capture *cap, char *buf, size_t size)
+{
+	size_t len;
+
+	tls_summary(cap, buf, size);
+	len = strlen(buf);
+	if (cap->sockets)
+		snprintf(buf + len, size - len, "%sprocesses: %llu socket events lost in the kernel",
+			 len ? "; " : "", (unsigned long long)sock_source_lost(cap->sockets));
+}
+
 static int write_statistics(struct capture *cap)
 {
 	uint64_t now = clock_ns(CLOCK_REALTIME);
-	char tls[512];
+	char notes[640];
 
-	tls_summary(cap, tls, sizeof(tls));
+	isb_notes(cap, notes, sizeof(notes));
 
 	for (int i = 0; i < cap->n_devs; i++) {
 		struct packet_counts counts;
@@ -358,7 +370,7 @@ static int write_statistics(struct capture *cap)
 			.os_drop = PCAPNG_STAT_UNKNOWN,
 			.usr_deliv = cap->delivered[i],
 			/* Capture-wide, so once: with the first interface. */
-			.comment = i == 0 ? tls : NULL,
+			.comment = i == 0 ? notes : NULL,
 		};
 		int err;
 
@@ -399,6 +411,9 @@ static void print_summary(struct capture *cap)
 	tls_summary(cap, tls, sizeof(tls));
 	if (tls[0])
 		fprintf(stderr, "ecap-tls: %s\n", tls);
+	if (cap->sockets && sock_source_lost(cap->sockets))
+		fprintf(stderr, "ecap-tls: %llu socket events lost in the kernel: some packets lack "
+			"their process\n", (unsigned long long)sock_source_lost(cap->sockets));
 }
 
 /* Until the next thing to do: a stop by --duration, a held handshake's time-out, a flush. */

@@ -660,6 +660,11 @@ int sock_source_consume(struct sock_source *src)
 	return err < 0 ? err : 0;
 }
 
+uint64_t sock_source_lost(const struct sock_source *src)
+{
+	return __atomic_load_n(&src->skel->bss->events_lost, __ATOMIC_RELAXED);
+}
+
 void sock_source_close(struct sock_source *src)
 {
 	if (!src)

@@ -55,6 +55,9 @@ const struct owner *sock_source_owner(struct sock_source *src, const struct pack
 				      uint16_t linktype);
 
 /* Detaches everything and frees; NULL is fine. */
+/* Socket events lost in the kernel because the ring was full. */
+uint64_t sock_source_lost(const struct sock_source *src);
+
 void sock_source_close(struct sock_source *src);
 
 #endif

@@ -112,5 +112,10 @@ check_process "server" "$(cat "$WORK/server.pid")" "tcp.port == $PORT_SERVER" py
 check_process "UDP client" "$(cat "$WORK/udp.pid")" "udp.port == $PORT_UDP" python3 "$py_exe"
 check_process "connection from before" "$held_pid" "tcp.port == $PORT_HOLD" "$held_proc" "$py_exe"
 
+# No socket event was lost on the way (the first ISB's comment counts them).
+isb=$(python3 "$E2E_DIR/pcapng_stats.py" "$WORK/out.pcapng" | head -1)
+grep -q "processes: 0 socket events lost in the kernel" <<<"$isb" ||
+	fail "socket events lost, or not counted: $isb"
+
 assert_nothing_left "$NS_A"
 pass
