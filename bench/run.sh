@@ -3,13 +3,14 @@
 # what this run measured (and docs/*.png with it). Run as root, on a machine
 # as quiet as possible:
 #
-#   bench/run.sh            # the publication run, ~16 minutes
-#   QUICK=1 bench/run.sh    # a short run that proves the scripts, ~4 minutes
+#   bench/run.sh            # the publication run, ~28 minutes
+#   QUICK=1 bench/run.sh    # a short run that proves the scripts, ~6 minutes
 #
 # Each script runs under the lock the end-to-end tests share
 # (/tmp/ecap-e2e.lock), one at a time, so that none holds it for more than a
-# few minutes and no test's eBPF programs run beside ours. flock -o: children
-# that outlive a script (they should not) must not keep the lock.
+# few minutes and no test's eBPF programs run beside ours; the soak alone holds
+# it for its whole length (SOAK_SECONDS, 600) plus a minute or two. flock -o:
+# children that outlive a script (they should not) must not keep the lock.
 # Settings (environment): ECAP_TLS, and each script's own (bench/*.sh).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
@@ -25,6 +26,7 @@ if [ "${QUICK:-}" = 1 ]; then
 	export ROUNDS=${ROUNDS:-2} TCP_SECONDS=${TCP_SECONDS:-2} UDP_SECONDS=${UDP_SECONDS:-1}
 	export UDP_RATES=${UDP_RATES:-50000 200000 max} MEM_SECONDS=${MEM_SECONDS:-4}
 	TLS_ARGS=(2 2)
+	SOAK_SECONDS=${SOAK_SECONDS:-60}
 else
 	TLS_ARGS=(${TLS_ROUNDS:-5} ${TLS_SECONDS:-5})
 fi
@@ -44,6 +46,7 @@ step packets.sh tcp
 step packets.sh udp
 step startup.sh
 step tls_nginx.sh "${TLS_ARGS[@]}"
+step soak.sh "${SOAK_SECONDS:-600}"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The targets every script checked, as one table.
@@ -57,7 +60,8 @@ targets_table() {
 
 settings() {
 	local v
-	for v in ROUNDS TCP_SECONDS UDP_SECONDS UDP_RATES TCP_SNAPLEN COPIES MEM_SECONDS; do
+	for v in ROUNDS TCP_SECONDS UDP_SECONDS UDP_RATES TCP_SNAPLEN COPIES MEM_SECONDS \
+		SOAK_SECONDS SOAK_RATE SOAK_INTERVAL SOAK_SNAPLEN; do
 		[ -z "${!v:-}" ] || printf '%s="%s" ' "$v" "${!v}"
 	done
 }
@@ -105,6 +109,8 @@ document() {
 	cat "$BENCH_OUT/tls.md"
 	echo
 	cat "$BENCH_OUT/startup.md"
+	echo
+	cat "$BENCH_OUT/soak.md"
 	echo
 	cat "$BENCH_DIR/where-the-time-goes.md"
 }
