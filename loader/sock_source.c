@@ -38,6 +38,11 @@
 /* Rescan the cgroup tree for an unknown cgroup at most this often. */
 #define CGROUP_RESCAN_NS (1000 * 1000 * 1000ULL)
 
+/*
+ * Who owns a socket. The sockets of one owner share one record (interned in
+ * the owners table, freed with its last socket), so that a new connection
+ * costs its table entries, not another copy of the owner and its comment.
+ */
 struct owner_rec {
 	uint32_t pid;
 	uint32_t tid;
@@ -45,15 +50,24 @@ struct owner_rec {
 	char comm[16];
 	uint64_t cgroup_id;
 	char *note; /* the caller's, made once per owner: its packet comment */
+	uint32_t refs;
+	GHashTable *interned_in;
 };
 
-/* A table's own copy of @rec; the note is made again for it. */
-static struct owner_rec *dup_rec(const struct owner_rec *rec)
+static guint owner_hash(gconstpointer p)
 {
-	struct owner_rec *copy = g_memdup2(rec, sizeof(*rec));
+	const struct owner_rec *r = p;
 
-	copy->note = NULL;
-	return copy;
+	return ((r->pid * 31u + r->tid) * 31u + r->uid) * 31u ^ g_str_hash(r->comm) ^
+	       (guint)(r->cgroup_id ^ r->cgroup_id >> 32);
+}
+
+static gboolean owner_equal(gconstpointer a, gconstpointer b)
+{
+	const struct owner_rec *x = a, *y = b;
+
+	return x->pid == y->pid && x->tid == y->tid && x->uid == y->uid &&
+	       x->cgroup_id == y->cgroup_id && !strcmp(x->comm, y->comm);
 }
 
 static void free_rec(gpointer p)
@@ -62,6 +76,34 @@ static void free_rec(gpointer p)
 
 	g_free(rec->note);
 	g_free(rec);
+}
+
+/* A table's reference to the shared record of @who's owner. */
+static struct owner_rec *intern(GHashTable *owners, const struct owner_rec *who)
+{
+	struct owner_rec *rec = g_hash_table_lookup(owners, who);
+
+	if (!rec) {
+		rec = g_new0(struct owner_rec, 1);
+		rec->pid = who->pid;
+		rec->tid = who->tid;
+		rec->uid = who->uid;
+		memcpy(rec->comm, who->comm, sizeof(rec->comm));
+		rec->cgroup_id = who->cgroup_id;
+		rec->interned_in = owners;
+		g_hash_table_add(owners, rec);
+	}
+	rec->refs++;
+	return rec;
+}
+
+/* A table lets go of a record; the last reference frees it. */
+static void release(gpointer p)
+{
+	struct owner_rec *rec = p;
+
+	if (!--rec->refs)
+		g_hash_table_remove(rec->interned_in, rec);
 }
 
 /* A socket's addresses, local side first; zeros where it has none (a listener). */
@@ -78,6 +120,7 @@ struct sock_source {
 	struct sockets_bpf *skel;
 	struct ring_buffer *ring;
 	GPtrArray *links;
+	GHashTable *owners;    /* struct owner_rec, one per owner, shared by the two below */
 	GHashTable *by_cookie; /* uint64 -> struct owner_rec */
 	GHashTable *by_tuple;  /* struct tuple_key -> struct owner_rec */
 	GHashTable *exes;      /* pid -> path */
@@ -119,7 +162,7 @@ static void put_tuple(struct sock_source *src, const struct tuple_key *key,
 		      const struct owner_rec *rec)
 {
 	bound(src->by_tuple);
-	g_hash_table_replace(src->by_tuple, g_memdup2(key, sizeof(*key)), dup_rec(rec));
+	g_hash_table_replace(src->by_tuple, g_memdup2(key, sizeof(*key)), intern(src->owners, rec));
 	/* The record a flow was cached with may be freed, or a better one may exist now. */
 	flow_cache_invalidate(&src->flows);
 }
@@ -164,7 +207,7 @@ static void on_owner(struct sock_source *src, const struct sock_event *ev)
 	exe_of(src, rec.pid); /* now, while the process surely lives */
 	bound(src->by_cookie);
 	g_hash_table_replace(src->by_cookie, g_memdup2(&ev->cookie, sizeof(ev->cookie)),
-			     dup_rec(&rec));
+			     intern(src->owners, &rec));
 	if (ev->netns != src->netns || !ev->family || !ev->lport)
 		return;
 	key_from_event(ev, &key, ev->rport != 0);
@@ -605,8 +648,9 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 
 	*out = NULL;
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
-	src->by_cookie = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, free_rec);
-	src->by_tuple = g_hash_table_new_full(tuple_hash, tuple_equal, g_free, free_rec);
+	src->owners = g_hash_table_new_full(owner_hash, owner_equal, free_rec, NULL);
+	src->by_cookie = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, release);
+	src->by_tuple = g_hash_table_new_full(tuple_hash, tuple_equal, g_free, release);
 	src->exes = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	src->cgroups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	src->netns = our_netns();
@@ -672,8 +716,10 @@ void sock_source_close(struct sock_source *src)
 	g_ptr_array_free(src->links, TRUE);
 	ring_buffer__free(src->ring);
 	sockets_bpf__destroy(src->skel);
+	/* The socket tables first: they hold the owners' records. */
 	g_hash_table_destroy(src->by_cookie);
 	g_hash_table_destroy(src->by_tuple);
+	g_hash_table_destroy(src->owners);
 	g_hash_table_destroy(src->exes);
 	g_hash_table_destroy(src->cgroups);
 	g_free(src);
