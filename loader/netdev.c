@@ -135,7 +135,7 @@ static void describe(struct netdev *dev, unsigned short arphrd)
 	snprintf(suffix, sizeof(suffix), " (%s, %s, %s)", dev->name, type, state);
 	room = sizeof(dev->description) - strlen(suffix);
 	fit_utf8(alias, room);
-	snprintf(dev->description, sizeof(dev->description), "%s%s", alias, suffix);
+	snprintf(dev->description, sizeof(dev->description), "%.*s%s", (int)room, alias, suffix);
 }
 
 static int ioctl_ifreq(int sock, unsigned long req, const char *name, struct ifreq *ifr)
