@@ -113,7 +113,7 @@ check_process "UDP client" "$(cat "$WORK/udp.pid")" "udp.port == $PORT_UDP" pyth
 check_process "connection from before" "$held_pid" "tcp.port == $PORT_HOLD" "$held_proc" "$py_exe"
 
 # No socket event was lost on the way (the first ISB's comment counts them).
-isb=$(python3 "$E2E_DIR/pcapng_stats.py" "$WORK/out.pcapng" | head -1)
+isb=$(python3 "$E2E_DIR/pcapng_stats.py" "$WORK/out.pcapng" | sed -n 1p)
 grep -q "processes: 0 socket events lost in the kernel" <<<"$isb" ||
 	fail "socket events lost, or not counted: $isb"
 

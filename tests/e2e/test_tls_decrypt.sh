@@ -194,7 +194,7 @@ fi
 # The counts pcapng has no field for, in the first ISB's comment and on
 # stderr: every secret written, none lost, no connection sent before its secrets.
 tls_counts="TLS: $(wc -l <"$WORK/dsb.lines") secrets, 0 lost in the kernel; "
-isb=$(python3 "$E2E_DIR/pcapng_stats.py" "$CAP" | head -1)
+isb=$(python3 "$E2E_DIR/pcapng_stats.py" "$CAP" | sed -n 1p)
 grep -qF "comment=$tls_counts" <<<"$isb" || fail "first ISB lacks '$tls_counts': $isb"
 grep -q " 0 connections written before their secrets came" <<<"$isb" ||
 	fail "connections went out before their secrets: $isb"

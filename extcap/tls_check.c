@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The TLS 1.3 secret check (see tls_check.h).
+ *
+ * State:
+ * - pending: the connections whose ClientHello was seen and ServerHello not
+ *   yet, for the last TLS_CHECK_PENDING ClientHellos (a FIFO ring), so that
+ *   the server's reply can be tied to the client random;
+ * - checks: per client random, what its check has gathered so far (its server
+ *   handshake secret, its first record), for the last TLS_CHECK_RANDOMS
+ *   randoms (another FIFO ring); the secret can come before or after the
+ *   record.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "tls13_keys.h"
+#include "tls_check.h"
+#include "tls_hash.h"
+
+/*
+ * The halves of one handshake's check; it runs once it has both. Allocated
+ * only while gathering, so that the ring stays small.
+ */
+struct check_parts {
+	uint8_t secret[TLS_MAX_SECRET_SIZE];
+	uint32_t secret_len; /* 0 until the SERVER_HANDSHAKE_TRAFFIC_SECRET came */
+	uint32_t lib;
+	uint16_t suite;
+	bool has_record;
+	uint8_t record[TLS13_PEEK_LEN];
+};
+
+/* One handshake's check, found by its client random. */
+struct hs_check {
+	uint8_t random[TLS_RANDOM_SIZE];
+	bool done;		   /* the check ran (or could not): later copies change nothing */
+	struct check_parts *parts; /* owned; NULL until a part arrives */
+};
+
+/* A connection whose ServerHello is still to come. */
+struct pending {
+	struct tls_flow_key key;
+	uint8_t random[TLS_RANDOM_SIZE];
+	bool client_lo; /* the client is the key's _lo end */
+	bool live;	/* in the pending table */
+};
+
+struct tls_check {
+	GHashTable *checks;    /* random -> struct hs_check * (in ring) */
+	struct hs_check *ring; /* TLS_CHECK_RANDOMS slots */
+	size_t ring_head;
+	size_t ring_count;
+
+	GHashTable *pending;	   /* struct tls_flow_key * -> struct pending * (in pend_ring) */
+	struct pending *pend_ring; /* TLS_CHECK_PENDING slots */
+	size_t pend_head;
+
+	tls_check_misfit_fn misfit;
+	void *misfit_ctx;
+	struct tls_check_stats stats;
+};
+
+struct tls_check *tls_check_new(void)
+{
+	struct tls_check *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	/* calloc: pages of the rings are only touched as handshakes arrive. */
+	c->ring = calloc(TLS_CHECK_RANDOMS, sizeof(*c->ring));
+	c->pend_ring = calloc(TLS_CHECK_PENDING, sizeof(*c->pend_ring));
+	if (!c->ring || !c->pend_ring) {
+		free(c->ring);
+		free(c->pend_ring);
+		free(c);
+		return NULL;
+	}
+	c->checks = g_hash_table_new(tls_random_hash, tls_random_equal);
+	c->pending = g_hash_table_new(tls_flow_key_hash, tls_flow_key_equal);
+	return c;
+}
+
+void tls_check_free(struct tls_check *c)
+{
+	if (!c)
+		return;
+	g_hash_table_destroy(c->checks);
+	g_hash_table_destroy(c->pending);
+	for (size_t i = 0; i < c->ring_count; i++)
+		g_free(c->ring[i].parts);
+	free(c->ring);
+	free(c->pend_ring);
+	free(c);
+}
+
+void tls_check_on_misfit(struct tls_check *c, tls_check_misfit_fn fn, void *ctx)
+{
+	c->misfit = fn;
+	c->misfit_ctx = ctx;
+}
+
+void tls_check_get_stats(const struct tls_check *c, struct tls_check_stats *st)
+{
+	*st = c->stats;
+}
+
+/* The check of @random, a new one in the oldest slot if there is none. */
+static struct hs_check *find_check(struct tls_check *c, const uint8_t *random)
+{
+	struct hs_check *r = g_hash_table_lookup(c->checks, random);
+
+	if (r)
+		return r;
+	r = &c->ring[c->ring_head];
+	if (c->ring_count == TLS_CHECK_RANDOMS)
+		g_hash_table_remove(c->checks, r->random);
+	else
+		c->ring_count++;
+	g_free(r->parts);
+	memset(r, 0, sizeof(*r));
+	memcpy(r->random, random, TLS_RANDOM_SIZE);
+	g_hash_table_insert(c->checks, r->random, r);
+	c->ring_head = (c->ring_head + 1) % TLS_CHECK_RANDOMS;
+	return r;
+}
+
+/* Where a part goes; NULL once the check is done. */
+static struct check_parts *parts_of(struct hs_check *r)
+{
+	if (r->done)
+		return NULL;
+	if (!r->parts)
+		r->parts = g_new0(struct check_parts, 1);
+	return r->parts;
+}
+
+static void finish(struct hs_check *r)
+{
+	r->done = true;
+	g_free(r->parts);
+	r->parts = NULL;
+}
+
+/* Runs the check once both its parts are there. */
+static void run_check(struct tls_check *c, struct hs_check *r)
+{
+	const struct check_parts *p = r->parts;
+	enum tls13_fit fit;
+
+	if (!p->secret_len || !p->has_record)
+		return;
+	fit = tls13_check_server_handshake(tls13_suite(p->suite), p->secret, p->secret_len,
+					   p->record);
+	if (fit == TLS13_FITS) {
+		c->stats.verified++;
+	} else if (fit == TLS13_MISFITS) {
+		c->stats.failed++;
+		if (c->misfit)
+			c->misfit(c->misfit_ctx, p->lib);
+	} else {
+		c->stats.unverified++;
+	}
+	finish(r);
+}
+
+void tls_check_secret(struct tls_check *c, const struct tls_secret *secret)
+{
+	struct hs_check *r;
+	struct check_parts *p;
+
+	if (strcmp(secret->label, "SERVER_HANDSHAKE_TRAFFIC_SECRET"))
+		return;
+	r = find_check(c, secret->client_random);
+	p = parts_of(r);
+	if (!p || p->secret_len || !secret->secret_len || secret->secret_len > sizeof(p->secret))
+		return;
+	memcpy(p->secret, secret->secret, secret->secret_len);
+	p->secret_len = secret->secret_len;
+	p->lib = secret->lib;
+	run_check(c, r);
+}
+
+/* The server's first flight of a TLS 1.3 connection that said hello with @random. */
+static void check_flight(struct tls_check *c, const uint8_t *random,
+			 const struct tls_hello_pkt *pkt)
+{
+	struct hs_check *r = find_check(c, random);
+	struct check_parts *p = parts_of(r);
+
+	if (!p || p->has_record)
+		return;
+	if (!pkt->has_record || !tls13_suite(pkt->cipher_suite)) {
+		/* Nothing to hold the secret against: CCM suites, a record in a later segment. */
+		c->stats.unverified++;
+		finish(r);
+		return;
+	}
+	p->suite = pkt->cipher_suite;
+	memcpy(p->record, pkt->record, TLS13_PEEK_LEN);
+	p->has_record = true;
+	run_check(c, r);
+}
+
+/* A ClientHello that may wait: its connection's ServerHello will be looked at. */
+static void expect_server_hello(struct tls_check *c, const struct tls_hello_pkt *pkt)
+{
+	struct pending *p = g_hash_table_lookup(c->pending, &pkt->key);
+
+	if (p) {
+		/* The same hello again (retransmitted, after a HelloRetryRequest) or a new one. */
+		memcpy(p->random, pkt->client_random, TLS_RANDOM_SIZE);
+		p->client_lo = pkt->from_lo;
+		return;
+	}
+	p = &c->pend_ring[c->pend_head];
+	if (p->live)
+		g_hash_table_remove(c->pending, &p->key);
+	p->key = pkt->key;
+	memcpy(p->random, pkt->client_random, TLS_RANDOM_SIZE);
+	p->client_lo = pkt->from_lo;
+	p->live = true;
+	g_hash_table_insert(c->pending, &p->key, p);
+	c->pend_head = (c->pend_head + 1) % TLS_CHECK_PENDING;
+}
+
+/* The server's first segment with data says which TLS, and carries the record to check. */
+static void on_server_packet(struct tls_check *c, const struct tls_hello_pkt *pkt)
+{
+	struct pending *p = g_hash_table_lookup(c->pending, &pkt->key);
+
+	if (!p || p->client_lo == pkt->from_lo || !pkt->has_payload ||
+	    pkt->server_hello == SH_RETRY)
+		return;
+	p->live = false;
+	g_hash_table_remove(c->pending, &p->key);
+	if (pkt->server_hello == SH_TLS13)
+		check_flight(c, p->random, pkt);
+	else if (pkt->server_hello == SH_CUT)
+		c->stats.unverified++;
+	/* SH_TLS12 has nothing to check; SH_NONE is no handshake we know. */
+}
+
+void tls_check_packet(struct tls_check *c, const struct tls_hello_pkt *pkt, bool may_wait)
+{
+	if (pkt->client_hello && may_wait)
+		expect_server_hello(c, pkt);
+	else if (g_hash_table_size(c->pending))
+		on_server_packet(c, pkt);
+}
