@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,22 @@ static inline int check_scratch_dir(const char *name, char *dir, size_t size)
 	}
 	fprintf(stderr, "test_%s: cannot make a scratch folder %s\n", name, dir);
 	return -1;
+}
+
+/* Test vectors are written as hex, spaces allowed between bytes: their bytes, at most @size. */
+static inline size_t unhex(const char *hex, uint8_t *out, size_t size)
+{
+	size_t n = 0;
+
+	while (*hex && n < size) {
+		if (*hex == ' ') {
+			hex++;
+			continue;
+		}
+		sscanf(hex, "%2hhx", &out[n++]);
+		hex += 2;
+	}
+	return n;
 }
 
 /* Prints "@name: N passed, N failed" and returns the exit status. */

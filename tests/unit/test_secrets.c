@@ -26,15 +26,6 @@ static char tmpdir[256];
 #define RFC8448_RANDOM "cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7"
 #define RFC8448_C_HS   "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21"
 
-static size_t unhex(const char *hex, uint8_t *out, size_t size)
-{
-	size_t n = 0;
-
-	for (; hex[0] && hex[1] && n < size; hex += 2)
-		sscanf(hex, "%2hhx", &out[n++]);
-	return n;
-}
-
 static struct tls_secret make_secret(const char *label, const char *random_hex,
 				     const char *secret_hex)
 {

@@ -67,21 +67,6 @@ static const char rfc_flight[] = "17 03 03 02 a2 d1 ff 33 4a 56 f5 bf f6 59 4a 0
 /* ... whose plaintext starts with EncryptedExtensions */
 static const char rfc_ee[] = "08 00 00 24 00 22 00 0a 00 14 00 12 00 1d 00 17";
 
-static size_t unhex(const char *hex, uint8_t *out, size_t size)
-{
-	size_t n = 0;
-
-	while (*hex && n < size) {
-		if (*hex == ' ') {
-			hex++;
-			continue;
-		}
-		sscanf(hex, "%2hhx", &out[n++]);
-		hex += 2;
-	}
-	return n;
-}
-
 /* Whether @got (@len bytes) is the RFC's @want. */
 static bool same(const uint8_t *got, const char *want, size_t len)
 {

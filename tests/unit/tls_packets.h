@@ -69,21 +69,6 @@ static const uint8_t app_data[] = {0x17, 0x03, 0x03, 0x00, 0x30, 0xde, 0xad, 0xb
 				   3,	 4,    5,    6,	   7,	 8,    9,    10,   11,	 12};
 static const uint8_t ccs[] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
 
-static inline size_t unhex(const char *hex, uint8_t *out, size_t size)
-{
-	size_t n = 0;
-
-	while (*hex && n < size) {
-		if (*hex == ' ') {
-			hex++;
-			continue;
-		}
-		sscanf(hex, "%2hhx", &out[n++]);
-		hex += 2;
-	}
-	return n;
-}
-
 /* A distinct random per @n. */
 static inline void numbered_random(uint32_t n, uint8_t *random)
 {
