@@ -18,6 +18,8 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define EEXIST 17
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -38,7 +40,10 @@ struct {
 	__type(value, __u8);
 } tls_seen SEC(".maps");
 
-/* Secrets the ring had no room for: gone for good, so counted for the summary. */
+/*
+ * Secrets the ring had no room for, or whose memory could not be read here (a
+ * uprobe cannot fault pages in): gone for good, so counted for the summary.
+ */
 __u64 secrets_lost = 0;
 
 /* Keys are built here: too big for the stack beside the event. */
@@ -60,8 +65,9 @@ static __always_inline bool seen_before(const struct tls_event *ev)
 		return false;
 	__builtin_memcpy(key->client_random, ev->client_random, TLS_RANDOM_SIZE);
 	__builtin_memcpy(key->label, ev->label, TLS_MAX_LABEL_SIZE);
-	/* BPF_NOEXIST fails if another CPU or an earlier call got there first. */
-	return bpf_map_update_elem(&tls_seen, key, &one, BPF_NOEXIST) != 0;
+	/* BPF_NOEXIST fails if another CPU or an earlier call got there first; any other
+	 * failure lets the secret through, to user space's own dedupe. */
+	return bpf_map_update_elem(&tls_seen, key, &one, BPF_NOEXIST) == -EEXIST;
 }
 
 static __always_inline void fill_task(struct tls_event *ev, __u32 type)
@@ -110,7 +116,28 @@ static __always_inline bool current_allowed(void)
 	return owner_allowed(&me);
 }
 
-SEC("uprobe")
+/*
+ * The label is a string constant in the library, on a page the process may
+ * not have touched yet (a fresh private copy): reading it must be able to
+ * fault it in, so the program sleeps (bpf_copy_from_user). It takes the
+ * label's whole buffer, and what follows the string's end is cleared.
+ */
+static __always_inline int copy_label(char *dst, const char *label)
+{
+	bool ended = false;
+
+	if (bpf_copy_from_user(dst, TLS_MAX_LABEL_SIZE, label))
+		return -1;
+	for (int i = 0; i < TLS_MAX_LABEL_SIZE; i++) {
+		if (ended)
+			dst[i] = 0;
+		else
+			ended = !dst[i];
+	}
+	return dst[0] ? 0 : -1;
+}
+
+SEC("uprobe.s")
 int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret, __u64 len)
 {
 	__u32 lib = bpf_get_attach_cookie(ctx);
@@ -125,16 +152,19 @@ int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret
 		__sync_fetch_and_add(&secrets_lost, 1);
 		return 0;
 	}
-	__builtin_memset(ev->label, 0, sizeof(ev->label));
 	fill_task(ev, TLS_EVENT_SECRET);
 	ev->secret_len = len;
 	ev->lib = lib;
 	ev->pad = 0;
-	if (bpf_probe_read_user_str(ev->label, sizeof(ev->label), label) <= 0 ||
-	    bpf_probe_read_user(ev->secret, len, secret) ||
-	    bpf_probe_read_user(ev->client_random, TLS_RANDOM_SIZE,
-				(const __u8 *)ssl + cfg->client_random_offset) ||
-	    seen_before(ev)) {
+	if (copy_label(ev->label, label) ||
+	    bpf_copy_from_user(ev->secret, len, secret) ||
+	    bpf_copy_from_user(ev->client_random, TLS_RANDOM_SIZE,
+			       (const __u8 *)ssl + cfg->client_random_offset)) {
+		__sync_fetch_and_add(&secrets_lost, 1);
+		bpf_ringbuf_discard(ev, 0);
+		return 0;
+	}
+	if (seen_before(ev)) {
 		bpf_ringbuf_discard(ev, 0);
 		return 0;
 	}
