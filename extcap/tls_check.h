@@ -18,7 +18,9 @@
  *
  * Memory is bounded: the connections of the last TLS_CHECK_PENDING
  * ClientHellos are watched for their ServerHello, and the gathered halves of
- * the last TLS_CHECK_RANDOMS handshakes are kept; the oldest go first.
+ * the last TLS_CHECK_RANDOMS handshakes are kept; the oldest go first. A
+ * handshake's two halves meet within milliseconds, so a few seconds' worth
+ * at thousands of handshakes a second is plenty, and memory stays small.
  */
 #ifndef ECAP_TLS_CHECK_H
 #define ECAP_TLS_CHECK_H
@@ -30,7 +32,7 @@
 #include "tls_source.h"
 
 #define TLS_CHECK_PENDING 16384
-#define TLS_CHECK_RANDOMS 65536
+#define TLS_CHECK_RANDOMS 16384
 
 /* TLS 1.3 handshakes whose server handshake secret was held against their traffic */
 struct tls_check_stats {
