@@ -48,9 +48,10 @@ struct {
 } stats SEC(".maps");
 
 /*
- * A record is assembled here before it goes into the ring: a ring buffer
- * reservation must have a constant size, and a per-CPU map value can't hold a
- * whole GSO packet. One entry per CPU; TC hooks don't nest on a CPU.
+ * A packet too big for the reservation classes of output() is assembled here
+ * before it goes into the ring: a reservation must have a constant size, and
+ * a per-CPU map value can't hold a whole GSO packet. One entry per CPU; TC
+ * hooks don't nest on a CPU.
  */
 struct record {
 	struct pkt_event ev;
@@ -64,14 +65,67 @@ struct {
 	__type(value, struct record);
 } scratch SEC(".maps");
 
+/*
+ * A packet of up to @room bytes goes straight into a ring reservation of that
+ * size: one copy. Reservations need a constant size, hence a few classes.
+ */
+static __always_inline int output_direct(void *ring, struct __sk_buff *skb,
+					 const struct pkt_event *ev, __u64 cap, const __u32 room)
+{
+	__u8 *rec;
+
+	barrier_var(cap);
+	if (cap > room)
+		return -1;
+	rec = bpf_ringbuf_reserve(ring, sizeof(*ev) + room, 0);
+	if (!rec)
+		return -1;
+	__builtin_memcpy(rec, ev, sizeof(*ev));
+	if (cap && bpf_skb_load_bytes(skb, 0, rec + sizeof(*ev), cap)) {
+		bpf_ringbuf_discard(rec, 0);
+		return -1;
+	}
+	bpf_ringbuf_submit(rec, quiet_unless_filling(ring));
+	return 0;
+}
+
+/* Bigger ones (jumbo frames, GSO) are put together in the CPU's scratch record first. */
+static __always_inline int output_scratch(void *ring, struct __sk_buff *skb,
+					  const struct pkt_event *ev, __u64 cap)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct record *rec = bpf_map_lookup_elem(&scratch, &cpu);
+
+	/* Bound the very register the helpers get: the verifier wants to see it. */
+	barrier_var(cap);
+	if (!rec || cap > MAX_SNAPLEN)
+		return -1;
+	rec->ev = *ev;
+	if (cap && bpf_skb_load_bytes(skb, 0, rec->data, cap))
+		return -1;
+	return bpf_ringbuf_output(ring, rec, sizeof(rec->ev) + cap, quiet_unless_filling(ring));
+}
+
+static __always_inline int output(void *ring, struct __sk_buff *skb, const struct pkt_event *ev,
+				  __u64 cap)
+{
+	if (cap <= 128)
+		return output_direct(ring, skb, ev, cap, 128);
+	if (cap <= 512)
+		return output_direct(ring, skb, ev, cap, 512);
+	if (cap <= 1536)
+		return output_direct(ring, skb, ev, cap, 1536);
+	return output_scratch(ring, skb, ev, cap);
+}
+
 static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 {
 	__u32 ifindex = skb->ifindex, cpu = bpf_get_smp_processor_id();
 	struct iface_stats *st;
 	struct iface_cfg *cfg;
-	struct record *rec;
+	struct pkt_event ev;
 	void *ring;
-	__u64 now = bpf_ktime_get_ns(), flags, cap;
+	__u64 now = bpf_ktime_get_ns(), cap;
 
 	cfg = bpf_map_lookup_elem(&ifaces, &ifindex);
 	if (!cfg)
@@ -93,33 +147,25 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 		return;
 	st->accepted++;
 
-	rec = bpf_map_lookup_elem(&scratch, &cpu);
 	ring = bpf_map_lookup_elem(&events, &cpu);
-	if (!rec || !ring)
+	if (!ring)
 		goto lost;
 	if (cap > snaplen)
 		cap = snaplen;
 	if (cap > skb->len)
 		cap = skb->len;
-	/* Bound the very register the helpers get: the verifier wants to see it. */
-	barrier_var(cap);
-	if (cap > MAX_SNAPLEN)
-		cap = MAX_SNAPLEN;
 
-	rec->ev.ts_mono = now;
-	rec->ev.sock_cookie = dir == PKT_DIR_OUTBOUND ? bpf_get_socket_cookie(skb) : 0;
-	rec->ev.ifindex = ifindex;
-	rec->ev.len = skb->len;
-	rec->ev.cap_len = cap;
-	rec->ev.vlan_tci = skb->vlan_present ? skb->vlan_tci : 0;
-	rec->ev.vlan_proto = skb->vlan_present ? skb->vlan_proto : 0;
-	rec->ev.slot = cfg->slot;
-	rec->ev.dir = dir;
-	if (cap && bpf_skb_load_bytes(skb, 0, rec->data, cap))
-		goto lost;
-
-	flags = quiet_unless_filling(ring);
-	if (bpf_ringbuf_output(ring, rec, sizeof(rec->ev) + cap, flags))
+	__builtin_memset(&ev, 0, sizeof(ev));
+	ev.ts_mono = now;
+	ev.sock_cookie = dir == PKT_DIR_OUTBOUND ? bpf_get_socket_cookie(skb) : 0;
+	ev.ifindex = ifindex;
+	ev.len = skb->len;
+	ev.cap_len = cap;
+	ev.vlan_tci = skb->vlan_present ? skb->vlan_tci : 0;
+	ev.vlan_proto = skb->vlan_present ? skb->vlan_proto : 0;
+	ev.slot = cfg->slot;
+	ev.dir = dir;
+	if (output(ring, skb, &ev, cap))
 		goto lost;
 	return;
 lost:
