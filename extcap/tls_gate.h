@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The TLS gate: decides whether the packet at the head of the reorder heap
- * may be written now, so that every TLS secret lands in the file before the
- * first packet that needs it and one pass of a reader decrypts everything.
+ * The TLS gate: decides whether the packet at the head of the time-ordered
+ * packet queue may be written now, so that every TLS secret lands in the file
+ * before the first packet that needs it and one pass of a reader decrypts
+ * everything.
  *
  * A TCP packet whose payload starts with a ClientHello makes its connection
  * (the 5-tuple, either direction) wait for that hello's client_random. The
@@ -26,7 +27,7 @@
  * Memory is bounded: at most TLS_GATE_MAX_FLOWS waiting connections (beyond
  * that, new ones pass without waiting, counted in flows_overflow) and the
  * secrets' labels of the last TLS_GATE_RANDOMS client randoms (secrets can
- * arrive before their ClientHello leaves the reorder window; then the
+ * arrive before their ClientHello leaves the 20 ms ordering window; then the
  * connection does not wait at all).
  *
  * What the gate reads of a packet, and what it passes unread, is in
