@@ -222,7 +222,7 @@ static const char *owner_comment(struct capture *cap, const struct packet *pkt)
 	return *o->note;
 }
 
-static void write_packet(struct capture *cap, const struct packet *pkt)
+static void write_packet(struct capture *cap, const struct packet *pkt, const char *comment)
 {
 	struct pcapng_packet epb = {
 		.iface_id = pkt->dev,
@@ -231,7 +231,7 @@ static void write_packet(struct capture *cap, const struct packet *pkt)
 		.cap_len = pkt->cap_len,
 		.len = pkt->len,
 		.flags = pkt->dir, /* enum pkt_dir uses the epb_flags direction bits */
-		.comment = owner_comment(cap, pkt),
+		.comment = comment,
 	};
 
 	cap->write_err = pcapng_write_packet(cap->out, &epb);
@@ -240,15 +240,6 @@ static void write_packet(struct capture *cap, const struct packet *pkt)
 	cap->delivered[pkt->dev]++;
 	cap->written++;
 	cap->unflushed = true;
-}
-
-/*
- * A user other than root gets the secrets of their own processes only:
- * another's connection would wait for secrets that never come.
- */
-static bool may_wait_for_secrets(struct capture *cap, const struct packet *pkt)
-{
-	return cap->filter.only_uid == UINT32_MAX || owner_comment(cap, pkt);
 }
 
 /* The packets that may go now, in time order; @all for a stop: every one. */
@@ -262,12 +253,18 @@ static void write_ready_packets(struct capture *cap, bool all)
 		tls_gate_expire(cap->gate, now);
 	while (!cap->write_err && !count_reached(cap) &&
 	       (pkt = packet_source_peek(cap->packets, all))) {
+		/* A user other than root gets comments and secrets of their own processes
+		 * only: a packet without a comment is another's, and its handshake would
+		 * wait for secrets that never come. */
+		const char *comment = owner_comment(cap, pkt);
+		bool may_wait = cap->filter.only_uid == UINT32_MAX || comment;
+
 		if (!all && cap->gate &&
 		    tls_gate_check(cap->gate, pkt->data, pkt->cap_len,
 				   cap->devs[pkt->dev].linktype, pkt->ts_ns, now,
-				   may_wait_for_secrets(cap, pkt)) == GATE_HOLD)
+				   may_wait) == GATE_HOLD)
 			return; /* head of line: the file stays in time order */
-		write_packet(cap, pkt);
+		write_packet(cap, pkt, comment);
 		packet_source_next(cap->packets);
 	}
 	if (count_reached(cap))
