@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * TLS secrets, taken where OpenSSL makes them: a uprobe on the entry of its
- * internal ssl_log_secret(ssl, label, secret, len), found per library file by
- * loader/tls_probe.c. It runs once per secret (five per TLS 1.3 handshake,
- * one per TLS 1.2 handshake), never per record.
+ * internal key-log function, nss_keylog_int() or ssl_log_secret() (bpf/tls.h),
+ * found per library file by loader/tls_probe.c. It runs once per secret (five
+ * per TLS 1.3 handshake, one per TLS 1.2 handshake), never per record.
  *
  * A second uprobe, on the dynamic loader's _dl_debug_state(), which runs
  * whenever a process has mapped or unmapped libraries, tells user space to
@@ -17,6 +17,14 @@
 #include "owners.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#ifndef PT_REGS_PARM6 /* libbpf before 1.2 */
+#if defined(__TARGET_ARCH_x86)
+#define PT_REGS_PARM6(x) ((x)->r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define PT_REGS_PARM6(x) (((const struct user_pt_regs *)(x))->regs[5])
+#endif
+#endif
 
 #define EEXIST 17
 
@@ -32,9 +40,13 @@ struct {
 	__type(value, struct tls_lib_cfg);
 } tls_libs SEC(".maps");
 
-/* Recent secrets, so that repeats cost one lookup and no event. */
+/*
+ * Recent secrets, so that repeats cost one lookup and no event. Each CPU
+ * keeps its own LRU lists: no lock shared between CPUs to insert or evict.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 16384);
 	__type(key, struct tls_seen_key);
 	__type(value, __u8);
@@ -65,6 +77,9 @@ static __always_inline bool seen_before(const struct tls_event *ev)
 		return false;
 	__builtin_memcpy(key->client_random, ev->client_random, TLS_RANDOM_SIZE);
 	__builtin_memcpy(key->label, ev->label, TLS_MAX_LABEL_SIZE);
+	/* A lookup takes no lock; an update takes an LRU node even when it finds the key. */
+	if (bpf_map_lookup_elem(&tls_seen, key))
+		return true;
 	/* BPF_NOEXIST fails if another CPU or an earlier call got there first; any other
 	 * failure lets the secret through, to user space's own dedupe. */
 	return bpf_map_update_elem(&tls_seen, key, &one, BPF_NOEXIST) == -EEXIST;
@@ -119,14 +134,23 @@ static __always_inline bool current_allowed(void)
 /*
  * The label is a string constant in the library, on a page the process may
  * not have touched yet (a fresh private copy): reading it must be able to
- * fault it in, so the program sleeps (bpf_copy_from_user). It takes the
- * label's whole buffer, and what follows the string's end is cleared.
+ * fault it in, so the program may sleep (bpf_copy_from_user). That read
+ * checks its destination, the ring's vmalloc'ed pages, under a global lock
+ * (hardened usercopy), so the non-faulting read goes first: it rarely fails.
  */
+static __always_inline long read_user(void *dst, __u32 len, const void *src)
+{
+	if (!bpf_probe_read_user(dst, len, src))
+		return 0;
+	return bpf_copy_from_user(dst, len, src);
+}
+
+/* The label's whole buffer; what follows the string's end is cleared. */
 static __always_inline int copy_label(char *dst, const char *label)
 {
 	bool ended = false;
 
-	if (bpf_copy_from_user(dst, TLS_MAX_LABEL_SIZE, label))
+	if (read_user(dst, TLS_MAX_LABEL_SIZE, label))
 		return -1;
 	for (int i = 0; i < TLS_MAX_LABEL_SIZE; i++) {
 		if (ended)
@@ -137,15 +161,46 @@ static __always_inline int copy_label(char *dst, const char *label)
 	return dst[0] ? 0 : -1;
 }
 
+/* Where the hooked function's arguments are; false for a line that is no secret's. */
+static __always_inline bool secret_args(struct pt_regs *ctx, const struct tls_lib_cfg *cfg,
+					const char **label, const __u8 **random,
+					const __u8 **secret, __u64 *len)
+{
+	__u64 arg1 = PT_REGS_PARM1(ctx), arg2 = PT_REGS_PARM2(ctx), arg3 = PT_REGS_PARM3(ctx);
+	__u64 arg4 = PT_REGS_PARM4(ctx), arg5 = PT_REGS_PARM5(ctx), arg6 = PT_REGS_PARM6(ctx);
+
+	/* Loaded here, not in the branches: the verifier refuses a load through a
+	 * context pointer the compiler picked by condition. */
+	barrier_var(arg4);
+	barrier_var(arg6);
+	if (cfg->hook == TLS_HOOK_KEYLOG_LINE) {
+		*label = (const char *)arg1;
+		*random = (const __u8 *)arg3;
+		*secret = (const __u8 *)arg5;
+		*len = arg6;
+		/* Its "RSA" lines carry 8 bytes here: the CLIENT_RANDOM line has that secret. */
+		return arg4 == TLS_RANDOM_SIZE;
+	}
+	*label = (const char *)arg2;
+	*random = (const __u8 *)arg1 + cfg->client_random_offset;
+	*secret = (const __u8 *)arg3;
+	*len = arg4;
+	return true;
+}
+
 SEC("uprobe.s")
-int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret, __u64 len)
+int ecap_log_secret(struct pt_regs *ctx)
 {
 	__u32 lib = bpf_get_attach_cookie(ctx);
+	const __u8 *random, *secret;
 	struct tls_lib_cfg *cfg;
 	struct tls_event *ev;
+	const char *label;
+	__u64 len;
 
 	cfg = bpf_map_lookup_elem(&tls_libs, &lib);
-	if (!cfg || !len || len > TLS_MAX_SECRET_SIZE || !current_visible() || !current_allowed())
+	if (!cfg || !secret_args(ctx, cfg, &label, &random, &secret, &len) || !len ||
+	    len > TLS_MAX_SECRET_SIZE || !current_visible() || !current_allowed())
 		return 0;
 	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
 	if (!ev) {
@@ -156,10 +211,8 @@ int BPF_KPROBE(ecap_log_secret, void *ssl, const char *label, const void *secret
 	ev->secret_len = len;
 	ev->lib = lib;
 	ev->pad = 0;
-	if (copy_label(ev->label, label) ||
-	    bpf_copy_from_user(ev->secret, len, secret) ||
-	    bpf_copy_from_user(ev->client_random, TLS_RANDOM_SIZE,
-			       (const __u8 *)ssl + cfg->client_random_offset)) {
+	if (copy_label(ev->label, label) || read_user(ev->secret, len, secret) ||
+	    read_user(ev->client_random, TLS_RANDOM_SIZE, random)) {
 		__sync_fetch_and_add(&secrets_lost, 1);
 		bpf_ringbuf_discard(ev, 0);
 		return 0;

@@ -9,8 +9,21 @@
 /* Distinct libssl files one capture hooks. */
 #define MAX_TLS_LIBS	    256
 
+/*
+ * Which of OpenSSL's two key-log functions carries the uprobe, and so where
+ * its arguments are. Both see every secret; loader/tls_probe.c prefers the
+ * second where it is a function of its own.
+ */
+enum tls_hook {
+	/* ssl_log_secret(ssl, label, secret, secret_len) */
+	TLS_HOOK_LOG_SECRET = 1,
+	/* nss_keylog_int(label, ssl, client_random, random_len, secret, secret_len) */
+	TLS_HOOK_KEYLOG_LINE = 2,
+};
+
 /* Per hooked libssl file, indexed by the uprobe's BPF cookie. */
 struct tls_lib_cfg {
+	__u32 hook;		    /* enum tls_hook */
 	__u32 client_random_offset; /* of s3.client_random in the SSL object */
 };
 

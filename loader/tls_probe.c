@@ -21,7 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/types.h>
 #include "proc_parse.h"
+#include "tls.h"
 #include "tls_probe.h"
 #include "tls_probe_identity.h"
 
@@ -45,6 +47,14 @@
 
 typedef void (*keylog_cb)(const void *ssl, const char *line);
 typedef void (*log_secret_fn)(void *ssl, const char *label, const uint8_t *secret, size_t len);
+typedef int (*keylog_line_fn)(const char *label, void *ssl, const uint8_t *random,
+			      size_t random_len, const uint8_t *secret, size_t len);
+
+/* libgcc's lookup in the unwind tables (.eh_frame_hdr) of every loaded object. */
+struct dwarf_eh_bases {
+	void *tbase, *dbase, *func;
+};
+extern const void *_Unwind_Find_FDE(void *pc, struct dwarf_eh_bases *bases);
 
 /* The functions of the probed library that the handshakes need. */
 struct ossl {
@@ -66,9 +76,13 @@ struct ossl {
 	const char *(*OpenSSL_version)(int type);
 };
 
-/* One key-log line and the direct calls on the stack when it was logged. */
+/*
+ * One key-log line, the entry of the function that called the callback with
+ * it, and the direct calls on the stack when it was logged.
+ */
 struct logged {
 	char line[256];
+	uintptr_t maker;
 	uintptr_t callees[MAX_FRAMES];
 	int n_callees;
 };
@@ -116,6 +130,19 @@ static uintptr_t direct_callee(uintptr_t ret)
 #endif
 }
 
+/*
+ * The entry of the function holding the return address @ret. Stripped
+ * libraries keep their unwind tables, which give every function's extent.
+ */
+static uintptr_t function_entry(uintptr_t ret)
+{
+	struct dwarf_eh_bases bases = { 0 };
+
+	if (!_Unwind_Find_FDE((void *)(ret - 1), &bases))
+		return 0;
+	return (uintptr_t)bases.func;
+}
+
 static void on_keylog(const void *ssl, const char *line)
 {
 	void *frames[MAX_FRAMES + 1];
@@ -129,6 +156,8 @@ static void on_keylog(const void *ssl, const char *line)
 	snprintf(l->line, sizeof(l->line), "%s", line);
 	/* frames[0] is this callback; its callers' return addresses follow. */
 	n = backtrace(frames, MAX_FRAMES + 1);
+	if (n > 1)
+		l->maker = function_entry((uintptr_t)frames[1]);
 	for (int i = 1; i < n; i++) {
 		uintptr_t callee = direct_callee((uintptr_t)frames[i]);
 
@@ -342,11 +371,12 @@ static void hex(const uint8_t *in, size_t len, char *out)
 }
 
 /*
- * Calls @candidate as ssl_log_secret(ssl, label, secret, len) in a grandchild
- * (a wrong candidate may crash) and checks that exactly that secret comes back
- * through the key-log callback.
+ * Calls @candidate as the @hook function (ssl_log_secret or nss_keylog_int)
+ * with a made-up label and secret, in a grandchild (a wrong candidate may
+ * crash), and checks that exactly that line comes back through the key-log
+ * callback.
  */
-static bool behaves_as_log_secret(uintptr_t candidate, void *ssl, const uint8_t *random)
+static bool behaves_as(enum tls_hook hook, uintptr_t candidate, void *ssl, const uint8_t *random)
 {
 	uint8_t secret[48];
 	char want[256], rhex[2 * RANDOM_SIZE + 1], shex[2 * sizeof(secret) + 1];
@@ -369,7 +399,11 @@ static bool behaves_as_log_secret(uintptr_t candidate, void *ssl, const uint8_t 
 		signal(SIGILL, SIG_DFL);
 		alarm(CALL_TIMEOUT_S);
 		n_logged = 0;
-		((log_secret_fn)candidate)(ssl, PROBE_LABEL, secret, sizeof(secret));
+		if (hook == TLS_HOOK_LOG_SECRET)
+			((log_secret_fn)candidate)(ssl, PROBE_LABEL, secret, sizeof(secret));
+		else
+			((keylog_line_fn)candidate)(PROBE_LABEL, ssl, random, RANDOM_SIZE, secret,
+						    sizeof(secret));
 		_exit(n_logged == 1 && !strcmp(logged[0].line, want) ? 0 : 1);
 	}
 	if (waitpid(pid, &status, 0) != pid)
@@ -377,7 +411,6 @@ static bool behaves_as_log_secret(uintptr_t candidate, void *ssl, const uint8_t 
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* The one candidate on the path of every line logged since @first that behaves as ssl_log_secret. */
 /* Whether @addr is code of the library whose exported @sym is given: never call our own. */
 static bool in_library_of(uintptr_t addr, const void *sym)
 {
@@ -386,6 +419,7 @@ static bool in_library_of(uintptr_t addr, const void *sym)
 	return dladdr(sym, &lib) && dladdr((void *)addr, &at) && lib.dli_fbase == at.dli_fbase;
 }
 
+/* The one candidate on the path of every line logged since @first that behaves as ssl_log_secret. */
 static uintptr_t find_log_secret(int first, const void *ssl_sym, void *ssl,
 				 const uint8_t *random)
 {
@@ -394,7 +428,7 @@ static uintptr_t find_log_secret(int first, const void *ssl_sym, void *ssl,
 
 	for (int i = 0; i < n; i++) {
 		if (!in_library_of(candidates[i], ssl_sym) ||
-		    !behaves_as_log_secret(candidates[i], ssl, random))
+		    !behaves_as(TLS_HOOK_LOG_SECRET, candidates[i], ssl, random))
 			continue;
 		if (found && found != candidates[i]) {
 			probe_fail("two functions behave as ssl_log_secret");
@@ -421,6 +455,40 @@ static bool logged_through(int first, uintptr_t fn)
 	return false;
 }
 
+/*
+ * The function that called the callback with every line logged so far, if it
+ * is one of the library's own, not ssl_log_secret itself, and behaves as
+ * nss_keylog_int; 0 otherwise.
+ */
+static uintptr_t find_line_maker(const void *ssl_sym, uintptr_t log_secret, void *ssl,
+				 const uint8_t *random)
+{
+	uintptr_t maker = logged[0].maker;
+
+	for (int l = 1; l < n_logged; l++) {
+		if (logged[l].maker != maker)
+			return 0;
+	}
+	if (!maker || maker == log_secret || !in_library_of(maker, ssl_sym) ||
+	    !behaves_as(TLS_HOOK_KEYLOG_LINE, maker, ssl, random))
+		return 0;
+	return maker;
+}
+
+/*
+ * Where the uprobe goes in the function at @entry. With control-flow
+ * protection a function starts with endbr64, which the kernel single-steps;
+ * the instruction after it sees the same arguments, since a function is only
+ * ever entered at its start, and is often one the kernel emulates.
+ */
+static uintptr_t probe_point(uintptr_t entry)
+{
+	static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+	return memcmp((const void *)entry, endbr64, sizeof(endbr64)) ? entry
+								      : entry + sizeof(endbr64);
+}
+
 /* The file offset behind @addr, from our own mappings of the library. */
 static int file_offset(uintptr_t addr, uint64_t *offset)
 {
@@ -442,7 +510,7 @@ static int file_offset(uintptr_t addr, uint64_t *offset)
 	}
 	free(line);
 	fclose(maps);
-	return ret ? probe_fail("ssl_log_secret is in no mapping") : 0;
+	return ret ? probe_fail("its key-log function is in no mapping") : 0;
 }
 
 static int run_probe(void *ssl_lib, void *crypto_lib)
@@ -450,7 +518,7 @@ static int run_probe(void *ssl_lib, void *crypto_lib)
 	struct tls_layout *layout = &result.layout;
 	uint8_t randoms[2][RANDOM_SIZE];
 	struct pair pairs[2];
-	uintptr_t log_secret;
+	uintptr_t log_secret, maker;
 	struct ossl o;
 	int tls12_first;
 
@@ -473,8 +541,11 @@ static int run_probe(void *ssl_lib, void *crypto_lib)
 	if (!logged_through(tls12_first, log_secret))
 		return probe_fail("its TLS 1.2 secret takes another path than TLS 1.3's");
 
+	maker = find_line_maker((const void *)o.SSL_new, log_secret, pairs[0].client, randoms[0]);
+	layout->hook = maker ? TLS_HOOK_KEYLOG_LINE : TLS_HOOK_LOG_SECRET;
 	if (find_client_random(pairs, (const uint8_t(*)[RANDOM_SIZE])randoms) ||
-	    file_offset(log_secret, &layout->log_secret_offset))
+	    file_offset(log_secret, &layout->log_secret_offset) ||
+	    file_offset(probe_point(maker ? maker : log_secret), &layout->hook_offset))
 		return -1;
 	pair_free(&o, &pairs[0]);
 	pair_free(&o, &pairs[1]);

@@ -163,7 +163,7 @@ static void skipped(bool named, const char *path, const char *fmt, ...)
 
 /*
  * Locates the secrets of the libssl open at @ssl_fd (@path names it, @named:
- * by the user) and hooks its ssl_log_secret(). Returns 0, or -1 after saying
+ * by the user) and hooks its key-log function. Returns 0, or -1 after saying
  * why the library is not hooked.
  */
 static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int crypto_fd,
@@ -191,13 +191,13 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 		skipped(named, path, "its secrets cannot be located: %s", err);
 		return -1;
 	}
+	cfg.hook = layout.hook;
 	cfg.client_random_offset = layout.client_random_offset;
 	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.tls_libs), &lib, &cfg, BPF_ANY)) {
 		skipped(named, path, "%s", strerror(errno));
 		return -1;
 	}
-	ret = attach(src, src->skel->progs.ecap_log_secret, ssl_fd, layout.log_secret_offset,
-		     NULL, lib);
+	ret = attach(src, src->skel->progs.ecap_log_secret, ssl_fd, layout.hook_offset, NULL, lib);
 	if (ret) {
 		skipped(named, path, "(%s) cannot attach a uprobe: %s", layout.version,
 			strerror(-ret));
@@ -210,9 +210,10 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 	/* attach() appended it. */
 	hooked->link = src->multi ? src->link_fds->len - 1 : src->links->len - 1;
 	src->n_libs++;
-	log_debug("taking secrets from %s (%s; ssl_log_secret at file offset 0x%llx, client "
+	log_debug("taking secrets from %s (%s; uprobe in %s at file offset 0x%llx, client "
 		  "random at +%u)", path, layout.version,
-		  (unsigned long long)layout.log_secret_offset, layout.client_random_offset);
+		  layout.hook == TLS_HOOK_KEYLOG_LINE ? "nss_keylog_int" : "ssl_log_secret",
+		  (unsigned long long)layout.hook_offset, layout.client_random_offset);
 	return 0;
 }
 

@@ -7,7 +7,9 @@
  * Where ssl_log_secret() really is, is checked against the machine code:
  * OpenSSL 3.0's version loads the client random's address (ssl + offset)
  * into the third argument register before it jumps to nss_keylog_int(), so
- * `lea offset(%rax|%rdi),%rdx` must be among its first instructions.
+ * `lea offset(%rax|%rdi),%rdx` must be among its first instructions. Then
+ * it jumps to nss_keylog_int(), where the uprobe goes (a push, which the
+ * kernel emulates): the jump's target must be the hook.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +18,9 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <linux/types.h>
 #include "check.h"
+#include "tls.h"
 #include "tls_probe.h"
 
 #define SYSTEM_SSL    "/usr/lib/x86_64-linux-gnu/libssl.so.3"
@@ -66,6 +70,31 @@ static int loads_client_random(const char *path, uint64_t offset, uint32_t cr_of
 	return found;
 }
 
+/* Does the code at @offset of @path jump or call to @target within its first bytes? */
+static int branches_to(const char *path, uint64_t offset, uint64_t target)
+{
+	unsigned char code[48];
+	FILE *f = fopen(path, "rb");
+	int found = 0;
+
+	if (!f || fseek(f, (long)offset, SEEK_SET) || fread(code, 1, sizeof(code), f) != sizeof(code)) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	/* jmp/call rel32: e9/e8 rel32, relative to the next instruction (file offsets
+	 * and addresses differ by a constant within the code segment). */
+	for (size_t i = 0; i + 5 <= sizeof(code); i++) {
+		int32_t rel;
+
+		memcpy(&rel, code + i + 1, 4);
+		if ((code[i] == 0xe9 || code[i] == 0xe8) && offset + i + 5 + rel == target)
+			found = 1;
+	}
+	return found;
+}
+
 static int probe(const char *ssl, const char *crypto, struct tls_layout *layout, char *err,
 		 size_t errlen)
 {
@@ -102,8 +131,11 @@ int main(void)
 	FILE *f;
 
 	CHECK(probe(SYSTEM_SSL, SYSTEM_CRYPTO, &sys, err, sizeof(err)) == 0, "system: %s", err);
-	printf("system libssl: %s, ssl_log_secret at 0x%llx, client random at +%u\n", sys.version,
-	       (unsigned long long)sys.log_secret_offset, sys.client_random_offset);
+	printf("system libssl: %s, ssl_log_secret at 0x%llx, uprobe at 0x%llx (%s), client random "
+	       "at +%u\n", sys.version, (unsigned long long)sys.log_secret_offset,
+	       (unsigned long long)sys.hook_offset,
+	       sys.hook == TLS_HOOK_KEYLOG_LINE ? "nss_keylog_int" : "ssl_log_secret",
+	       sys.client_random_offset);
 	CHECK(!strncmp(sys.version, "OpenSSL 3.", 10), "version '%s'", sys.version);
 	CHECK(sys.log_secret_offset > 0, "no function offset");
 	CHECK(sys.client_random_offset > 0 && sys.client_random_offset < 16384,
@@ -111,6 +143,10 @@ int main(void)
 	CHECK(loads_client_random(SYSTEM_SSL, sys.log_secret_offset, sys.client_random_offset),
 	      "the code at 0x%llx does not load ssl+%u", (unsigned long long)sys.log_secret_offset,
 	      sys.client_random_offset);
+	CHECK(sys.hook == TLS_HOOK_KEYLOG_LINE, "the uprobe is not on nss_keylog_int");
+	CHECK(branches_to(SYSTEM_SSL, sys.log_secret_offset, sys.hook_offset),
+	      "ssl_log_secret at 0x%llx does not go to 0x%llx", (unsigned long long)sys.log_secret_offset,
+	      (unsigned long long)sys.hook_offset);
 
 	/* A private copy elsewhere, probed with its own libcrypto: the same answers. */
 	if (check_scratch_dir("tls_probe", dir, sizeof(dir)))
@@ -122,6 +158,8 @@ int main(void)
 	CHECK(probe(ssl_copy, crypto_copy, &copy, err, sizeof(err)) == 0, "copy: %s", err);
 	CHECK(copy.log_secret_offset == sys.log_secret_offset, "copy: function at 0x%llx",
 	      (unsigned long long)copy.log_secret_offset);
+	CHECK(copy.hook == sys.hook && copy.hook_offset == sys.hook_offset, "copy: uprobe at 0x%llx",
+	      (unsigned long long)copy.hook_offset);
 	CHECK(copy.client_random_offset == sys.client_random_offset, "copy: random at %u",
 	      copy.client_random_offset);
 	CHECK(!strcmp(copy.version, sys.version), "copy: version %s", copy.version);
