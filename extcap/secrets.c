@@ -16,6 +16,7 @@
 
 #include <glib.h>
 
+#include "digest.h"
 #include "secrets.h"
 
 #define DIGEST_SIZE 32 /* SHA-256 */
@@ -160,16 +161,6 @@ static int format_line(const struct tls_secret *sec, char *line, size_t size)
 	return (int)len;
 }
 
-static void line_digest(const char *line, size_t len, struct digest *d)
-{
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-	gsize dlen = sizeof(d->b);
-
-	g_checksum_update(sum, (const guchar *)line, len);
-	g_checksum_get_digest(sum, d->b, &dlen);
-	g_checksum_free(sum);
-}
-
 /* Remembers @d, forgetting the oldest digest when the ring is full. */
 static void remember(struct secrets *s, const struct digest *d)
 {
@@ -219,12 +210,14 @@ int secrets_add(struct secrets *s, const struct tls_secret *sec, char *line, siz
 	if (len < 0)
 		return len;
 
-	line_digest(line, len, &d);
-	if (g_hash_table_contains(s->seen, &d)) {
-		s->stats.repeated++;
-		return 0;
+	/* Without a digest (libcrypto out of memory) a repeat beats a loss. */
+	if (!digest(DIGEST_SIZE, line, len, NULL, 0, d.b)) {
+		if (g_hash_table_contains(s->seen, &d)) {
+			s->stats.repeated++;
+			return 0;
+		}
+		remember(s, &d);
 	}
-	remember(s, &d);
 	s->stats.added++;
 	keylog_write(s, line, len);
 	return 1;

@@ -2,13 +2,14 @@
 /*
  * The TLS 1.3 key schedule and the server handshake secret check (see
  * tls13_keys.h). Lengths are bounded by the suites' hashes; nothing here
- * allocates but GLib's HMAC state and libcrypto's cipher context.
+ * allocates but libcrypto's digest and cipher contexts.
  */
 #include <string.h>
 
 #include <glib.h>
 #include <openssl/evp.h>
 
+#include "digest.h"
 #include "tls13_keys.h"
 
 #define LABEL_PREFIX	 "tls13 "
@@ -33,32 +34,14 @@ const struct tls13_suite *tls13_suite(uint16_t id)
 	return NULL;
 }
 
-static GChecksumType checksum_type(const struct tls13_suite *s)
-{
-	return s->hash_len == 48 ? G_CHECKSUM_SHA384 : G_CHECKSUM_SHA256;
-}
-
-static void hmac(const struct tls13_suite *s, const uint8_t *key, size_t key_len, const uint8_t *a,
-		 size_t a_len, const uint8_t *b, size_t b_len, uint8_t *out)
-{
-	GHmac *h = g_hmac_new(checksum_type(s), key, key_len);
-	gsize len = s->hash_len;
-
-	if (a_len)
-		g_hmac_update(h, a, (gssize)a_len);
-	if (b_len)
-		g_hmac_update(h, b, (gssize)b_len);
-	g_hmac_get_digest(h, out, &len);
-	g_hmac_unref(h);
-}
-
-void tls13_hkdf_extract(const struct tls13_suite *s, const uint8_t *salt, size_t salt_len,
-			const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
+int tls13_hkdf_extract(const struct tls13_suite *s, const uint8_t *salt, size_t salt_len,
+		       const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
 {
 	/* HMAC pads its key with zeros: an empty salt is the hash_len zeros RFC 5869 asks for. */
 	static const uint8_t zero;
 
-	hmac(s, salt_len ? salt : &zero, salt_len, ikm, ikm_len, NULL, 0, prk);
+	return digest_hmac(s->hash_len, salt_len ? salt : &zero, salt_len, ikm, ikm_len, NULL, 0,
+			   prk);
 }
 
 /* HKDF-Expand (RFC 5869 section 2.3): T(i) = HMAC(PRK, T(i-1) | info | i). */
@@ -77,7 +60,9 @@ static int hkdf_expand(const struct tls13_suite *s, const uint8_t *prk, const ui
 		memcpy(block, t, t_len);
 		memcpy(block + t_len, info, info_len);
 		block[t_len + info_len] = i;
-		hmac(s, prk, s->hash_len, block, t_len + info_len + 1, NULL, 0, t);
+		if (digest_hmac(s->hash_len, prk, s->hash_len, block, t_len + info_len + 1, NULL,
+				0, t))
+			return -1;
 		t_len = s->hash_len;
 		memcpy(out + done, t, n);
 		done += n;
@@ -116,13 +101,9 @@ int tls13_derive_secret(const struct tls13_suite *s, const uint8_t *secret, cons
 				       s->hash_len);
 }
 
-void tls13_empty_hash(const struct tls13_suite *s, uint8_t *out)
+int tls13_empty_hash(const struct tls13_suite *s, uint8_t *out)
 {
-	GChecksum *c = g_checksum_new(checksum_type(s));
-	gsize len = s->hash_len;
-
-	g_checksum_get_digest(c, out, &len);
-	g_checksum_free(c);
+	return digest(s->hash_len, NULL, 0, NULL, 0, out);
 }
 
 int tls13_traffic_keys(const struct tls13_suite *s, const uint8_t *secret, uint8_t *key,

@@ -12,7 +12,7 @@
  * cipher underneath, so they decrypt without the tag, and a wrong secret turns
  * them into noise that passes the check below with probability about 2^-40.
  *
- * HMAC comes from GLib; the ciphers from libcrypto's EVP.
+ * HMAC and the hashes come from digest.h; the ciphers from libcrypto's EVP.
  */
 #ifndef ECAP_TLS13_KEYS_H
 #define ECAP_TLS13_KEYS_H
@@ -44,8 +44,8 @@ struct tls13_suite {
 const struct tls13_suite *tls13_suite(uint16_t id);
 
 /* HKDF-Extract(salt, IKM) into @prk (hash_len bytes). An empty salt means hash_len zeros. */
-void tls13_hkdf_extract(const struct tls13_suite *s, const uint8_t *salt, size_t salt_len,
-			const uint8_t *ikm, size_t ikm_len, uint8_t *prk);
+int tls13_hkdf_extract(const struct tls13_suite *s, const uint8_t *salt, size_t salt_len,
+		       const uint8_t *ikm, size_t ikm_len, uint8_t *prk);
 
 /*
  * HKDF-Expand-Label(secret, label, context, len), @label without its "tls13 "
@@ -61,7 +61,7 @@ int tls13_derive_secret(const struct tls13_suite *s, const uint8_t *secret, cons
 			const uint8_t *transcript_hash, uint8_t *out);
 
 /* Transcript-Hash of no messages, as Derive-Secret(., "derived", "") needs. */
-void tls13_empty_hash(const struct tls13_suite *s, uint8_t *out);
+int tls13_empty_hash(const struct tls13_suite *s, uint8_t *out);
 
 /* The write key (key_len bytes) and IV (TLS13_IV_LEN) of a traffic secret. */
 int tls13_traffic_keys(const struct tls13_suite *s, const uint8_t *secret, uint8_t *key,

@@ -92,13 +92,13 @@ static void test_rfc8448_schedule(void)
 	unhex(rfc_hash_sf, h_sf, sizeof(h_sf));
 
 	/* Early secret: no PSK, so HKDF-Extract(0, 0...). */
-	tls13_hkdf_extract(s, NULL, 0, zeros, sizeof(zeros), early);
+	CHECK_EQ(tls13_hkdf_extract(s, NULL, 0, zeros, sizeof(zeros), early), 0);
 	CHECK_HEX(early, rfc_early, 32);
-	tls13_empty_hash(s, empty);
+	CHECK_EQ(tls13_empty_hash(s, empty), 0);
 	CHECK_EQ(tls13_derive_secret(s, early, "derived", empty, derived), 0);
 	CHECK_HEX(derived, rfc_derived_hs, 32);
 
-	tls13_hkdf_extract(s, derived, 32, ecdhe, sizeof(ecdhe), hs);
+	CHECK_EQ(tls13_hkdf_extract(s, derived, 32, ecdhe, sizeof(ecdhe), hs), 0);
 	CHECK_HEX(hs, rfc_handshake, 32);
 	CHECK_EQ(tls13_derive_secret(s, hs, "c hs traffic", h_sh, c_hs), 0);
 	CHECK_HEX(c_hs, rfc_c_hs, 32);
@@ -107,7 +107,7 @@ static void test_rfc8448_schedule(void)
 
 	CHECK_EQ(tls13_derive_secret(s, hs, "derived", empty, derived), 0);
 	CHECK_HEX(derived, rfc_derived_ms, 32);
-	tls13_hkdf_extract(s, derived, 32, zeros, sizeof(zeros), master);
+	CHECK_EQ(tls13_hkdf_extract(s, derived, 32, zeros, sizeof(zeros), master), 0);
 	CHECK_HEX(master, rfc_master, 32);
 	CHECK_EQ(tls13_derive_secret(s, master, "c ap traffic", h_sf, c_ap), 0);
 	CHECK_HEX(c_ap, rfc_c_ap, 32);
