@@ -58,25 +58,11 @@ struct {
  */
 __u64 secrets_lost = 0;
 
-/* Keys are built here: too big for the stack beside the event. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tls_seen_key);
-} seen_key SEC(".maps");
-
-static __always_inline bool seen_before(const struct tls_event *ev)
+/* Whether @key was reported already; if not, it is from now on. */
+static __always_inline bool seen_before(const struct tls_seen_key *key)
 {
-	struct tls_seen_key *key;
-	__u32 zero = 0;
 	__u8 one = 1;
 
-	key = bpf_map_lookup_elem(&seen_key, &zero);
-	if (!key)
-		return false;
-	__builtin_memcpy(key->client_random, ev->client_random, TLS_RANDOM_SIZE);
-	__builtin_memcpy(key->label, ev->label, TLS_MAX_LABEL_SIZE);
 	/* A lookup takes no lock; an update takes an LRU node even when it finds the key. */
 	if (bpf_map_lookup_elem(&tls_seen, key))
 		return true;
@@ -188,39 +174,54 @@ static __always_inline bool secret_args(struct pt_regs *ctx, const struct tls_li
 	return true;
 }
 
+static __always_inline int lose_secret(void)
+{
+	__sync_fetch_and_add(&secrets_lost, 1);
+	return 0;
+}
+
+/*
+ * The secret and its connection are read first, onto the stack: the second
+ * report of a secret (the other end of a local connection) then costs one
+ * lookup, no ring reservation.
+ */
 SEC("uprobe.s")
 int ecap_log_secret(struct pt_regs *ctx)
 {
 	__u32 lib = bpf_get_attach_cookie(ctx);
+	__u8 secret_copy[TLS_MAX_SECRET_SIZE] = {}; /* no stack bytes into the ring */
 	const __u8 *random, *secret;
+	struct tls_seen_key key;
 	struct tls_lib_cfg *cfg;
 	struct tls_event *ev;
 	const char *label;
 	__u64 len;
 
 	cfg = bpf_map_lookup_elem(&tls_libs, &lib);
-	if (!cfg || !secret_args(ctx, cfg, &label, &random, &secret, &len) || !len ||
-	    len > TLS_MAX_SECRET_SIZE || !current_visible() || !current_allowed())
+	if (!cfg || !secret_args(ctx, cfg, &label, &random, &secret, &len) ||
+	    len < TLS_SEEN_SECRET_BYTES || len > TLS_MAX_SECRET_SIZE || !current_visible() ||
+	    !current_allowed())
 		return 0;
+	if (read_user(secret_copy, len, secret) ||
+	    read_user(key.client_random, TLS_RANDOM_SIZE, random))
+		return lose_secret();
+	__builtin_memcpy(key.secret, secret_copy, TLS_SEEN_SECRET_BYTES);
+	if (seen_before(&key))
+		return 0;
+
 	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
-	if (!ev) {
-		__sync_fetch_and_add(&secrets_lost, 1);
-		return 0;
+	if (!ev)
+		return lose_secret();
+	if (copy_label(ev->label, label)) {
+		bpf_ringbuf_discard(ev, 0);
+		return lose_secret();
 	}
 	fill_task(ev, TLS_EVENT_SECRET);
 	ev->secret_len = len;
 	ev->lib = lib;
 	ev->pad = 0;
-	if (copy_label(ev->label, label) || read_user(ev->secret, len, secret) ||
-	    read_user(ev->client_random, TLS_RANDOM_SIZE, random)) {
-		__sync_fetch_and_add(&secrets_lost, 1);
-		bpf_ringbuf_discard(ev, 0);
-		return 0;
-	}
-	if (seen_before(ev)) {
-		bpf_ringbuf_discard(ev, 0);
-		return 0;
-	}
+	__builtin_memcpy(ev->client_random, key.client_random, TLS_RANDOM_SIZE);
+	__builtin_memcpy(ev->secret, secret_copy, TLS_MAX_SECRET_SIZE);
 	/* Packets wait for secrets anyway: no wakeup per secret, the reader polls. */
 	bpf_ringbuf_submit(ev, quiet_unless_filling(&tls_events));
 	return 0;

@@ -45,10 +45,16 @@ struct tls_event {
 	__u8 secret[TLS_MAX_SECRET_SIZE];
 };
 
-/* A secret reported once: client and server on one machine both make it. */
+/*
+ * A secret reported once: client and server on one machine both make it.
+ * Its connection and its first bytes name it (the label adds nothing: two
+ * secrets of one connection never share their first 64 bits), in half the
+ * bytes the kernel hashes twice per secret.
+ */
+#define TLS_SEEN_SECRET_BYTES 8
 struct tls_seen_key {
 	__u8 client_random[TLS_RANDOM_SIZE];
-	char label[TLS_MAX_LABEL_SIZE];
+	__u8 secret[TLS_SEEN_SECRET_BYTES];
 };
 
 #endif

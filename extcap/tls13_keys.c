@@ -126,6 +126,8 @@ int tls13_traffic_keys(const struct tls13_suite *s, const uint8_t *secret, uint8
 static const EVP_CIPHER *keystream(const struct tls13_suite *s, const uint8_t *iv, uint64_t seq,
 				   uint8_t block[16])
 {
+	/* Fetched once: EVP_aes_128_ctr() and the like look theirs up by name at every init. */
+	static EVP_CIPHER *chacha20, *aes128, *aes256;
 	uint8_t nonce[TLS13_IV_LEN];
 
 	memcpy(nonce, iv, TLS13_IV_LEN);
@@ -135,11 +137,13 @@ static const EVP_CIPHER *keystream(const struct tls13_suite *s, const uint8_t *i
 	if (s->cipher == TLS13_CHACHA20_POLY1305) {
 		block[0] = 1;
 		memcpy(block + 4, nonce, TLS13_IV_LEN);
-		return EVP_chacha20();
+		return chacha20 ? chacha20 : (chacha20 = EVP_CIPHER_fetch(NULL, "ChaCha20", NULL));
 	}
 	memcpy(block, nonce, TLS13_IV_LEN);
 	block[15] = 2;
-	return s->key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr();
+	if (s->key_len == 32)
+		return aes256 ? aes256 : (aes256 = EVP_CIPHER_fetch(NULL, "AES-256-CTR", NULL));
+	return aes128 ? aes128 : (aes128 = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL));
 }
 
 int tls13_decrypt_first_block(const struct tls13_suite *s, const uint8_t *key, const uint8_t *iv,
@@ -150,8 +154,10 @@ int tls13_decrypt_first_block(const struct tls13_suite *s, const uint8_t *key, c
 	const EVP_CIPHER *cipher = keystream(s, iv, seq, counter);
 	int len = 0, ok;
 
-	if (!ctx)
+	if (!ctx || !cipher) {
+		EVP_CIPHER_CTX_free(ctx);
 		return -1;
+	}
 	ok = EVP_DecryptInit_ex(ctx, cipher, NULL, key, counter) == 1 &&
 	     EVP_DecryptUpdate(ctx, plaintext, &len, ciphertext, TLS13_BLOCK) == 1 &&
 	     len == TLS13_BLOCK;

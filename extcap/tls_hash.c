@@ -6,22 +6,29 @@
 #include "tls_hash.h"
 #include "tls_hello.h"
 
-static guint32 hash_seed;
+static uint64_t hash_seed;
 
+/*
+ * Eight bytes a step, each mixed in by a multiply and a fold (the murmur
+ * finalizer's constant): keys are 32-40 bytes and hashed for every packet
+ * of a handshake, where byte-wise FNV-1a showed in the profile.
+ */
 static guint hash_bytes(const void *p, size_t len)
 {
 	const uint8_t *b = p;
-	guint32 h;
+	uint64_t h, w;
 
 	/* Odd, so never 0: drawn at the first lookup and kept. */
 	if (!hash_seed)
-		hash_seed = g_random_int() | 1;
-	h = 2166136261u ^ hash_seed; /* FNV-1a, seeded */
-	for (size_t i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 16777619u;
+		hash_seed = ((uint64_t)g_random_int() << 32 | g_random_int()) | 1;
+	h = hash_seed ^ len;
+	for (; len; b += sizeof(w), len -= MIN(len, sizeof(w))) {
+		w = 0;
+		memcpy(&w, b, MIN(len, sizeof(w)));
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	return h;
+	return (guint)h;
 }
 
 guint tls_flow_key_hash(gconstpointer key)
