@@ -76,6 +76,7 @@ bench)
 	;;
 test)
 	install_packages
+	tests/fixtures.sh
 	build
 	(cd "$BUILD_DIR" && ctest --output-on-failure)
 	sanitized_tests

@@ -168,7 +168,11 @@ static __always_inline bool secret_args(struct pt_regs *ctx, const struct tls_li
 		return arg4 == TLS_RANDOM_SIZE;
 	}
 	*label = (const char *)arg2;
-	*random = (const __u8 *)arg1 + cfg->client_random_offset;
+	/* A pointer that cannot be read leaves NULL, and the secret counts as lost. */
+	if (cfg->client_random_via != TLS_RANDOM_INLINE &&
+	    read_user(&arg1, sizeof(arg1), (const void *)(arg1 + cfg->client_random_via)))
+		arg1 = 0;
+	*random = arg1 ? (const __u8 *)arg1 + cfg->client_random_offset : NULL;
 	*secret = (const __u8 *)arg3;
 	*len = arg4;
 	return true;

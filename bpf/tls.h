@@ -21,10 +21,18 @@ enum tls_hook {
 	TLS_HOOK_KEYLOG_LINE = 2,
 };
 
-/* Per hooked libssl file, indexed by the uprobe's BPF cookie. */
+#define TLS_RANDOM_INLINE 0xffffffffu
+
+/*
+ * Per hooked libssl file, indexed by the uprobe's BPF cookie. The client
+ * random, which only ssl_log_secret's uprobe looks for, is at
+ * client_random_offset of the SSL object, or of what the pointer at
+ * client_random_via in it points to (1.1.1's s3).
+ */
 struct tls_lib_cfg {
-	__u32 hook;		    /* enum tls_hook */
-	__u32 client_random_offset; /* of s3.client_random in the SSL object */
+	__u32 hook; /* enum tls_hook */
+	__u32 client_random_via;
+	__u32 client_random_offset;
 };
 
 enum tls_event_type {

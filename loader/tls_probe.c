@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -308,39 +309,86 @@ static int logged_random(int first, uint8_t random[RANDOM_SIZE])
 	return 0;
 }
 
-/* Marks in @hits every offset of @ssl's memory holding @random. */
-static void mark_random(const void *ssl, const uint8_t random[RANDOM_SIZE], uint8_t *hits)
-{
-	static uint8_t buf[SCAN_BYTES];
-	size_t n = read_self(ssl, buf, sizeof(buf));
+/*
+ * Where a client random sits: at @offset of the SSL object, or, where @via is
+ * not TLS_RANDOM_INLINE, at @offset of the struct the pointer at @via points
+ * to (1.1.1 keeps s3 apart).
+ */
+struct place {
+	uint32_t via, offset;
+};
 
-	for (size_t off = 0; off + RANDOM_SIZE <= n; off++) {
-		if (!memcmp(buf + off, random, RANDOM_SIZE))
-			hits[off]++;
+#define MAX_PLACES 16
+
+/* Adds each offset of @len bytes at @mem that holds @random, reached via @via. */
+static int add_places(const uint8_t *mem, size_t len, const uint8_t *random, uint32_t via,
+		      struct place *places, int n)
+{
+	for (size_t off = 0; off + RANDOM_SIZE <= len && n < MAX_PLACES; off++) {
+		if (!memcmp(mem + off, random, RANDOM_SIZE))
+			places[n++] = (struct place){ via, (uint32_t)off };
 	}
+	return n;
 }
 
-/* The one offset where the client random sits in all four SSL objects. */
+/* Every place in @ssl holding @random: in the object, and behind each of its pointers. */
+static int find_places(const void *ssl, const uint8_t *random, struct place *places)
+{
+	static uint8_t obj[SCAN_BYTES], sub[SCAN_BYTES];
+	size_t n_obj = read_self(ssl, obj, sizeof(obj));
+	int n = add_places(obj, n_obj, random, TLS_RANDOM_INLINE, places, 0);
+
+	for (size_t via = 0; via + sizeof(uintptr_t) <= n_obj; via += sizeof(uintptr_t)) {
+		uintptr_t ptr;
+
+		memcpy(&ptr, obj + via, sizeof(ptr));
+		if (ptr && ptr != (uintptr_t)ssl)
+			n = add_places(sub, read_self((const void *)ptr, sub, sizeof(sub)), random,
+				       (uint32_t)via, places, n);
+	}
+	return n;
+}
+
+static bool place_holds(const void *ssl, struct place pl, const uint8_t *random)
+{
+	uint8_t got[RANDOM_SIZE];
+	uintptr_t base = (uintptr_t)ssl;
+
+	if (pl.via != TLS_RANDOM_INLINE &&
+	    read_self((const uint8_t *)ssl + pl.via, &base, sizeof(base)) != sizeof(base))
+		return false;
+	return read_self((const void *)(base + pl.offset), got, sizeof(got)) == sizeof(got) &&
+	       !memcmp(got, random, RANDOM_SIZE);
+}
+
+/*
+ * The one place where the client random sits in all four SSL objects; one in
+ * the object itself beats any reached through a pointer (a pointer back to
+ * the object reaches it too).
+ */
 static int find_client_random(struct pair pairs[2], const uint8_t randoms[2][RANDOM_SIZE])
 {
-	static uint8_t hits[SCAN_BYTES];
-	int found = -1;
+	struct place places[MAX_PLACES], found = { 0, 0 };
+	int n = find_places(pairs[0].client, randoms[0], places), n_found = 0;
 
-	memset(hits, 0, sizeof(hits));
-	for (int i = 0; i < 2; i++) {
-		mark_random(pairs[i].client, randoms[i], hits);
-		mark_random(pairs[i].server, randoms[i], hits);
-	}
-	for (int off = 0; off < SCAN_BYTES; off++) {
-		if (hits[off] != 4)
+	for (int i = 0; i < n; i++) {
+		if (!place_holds(pairs[0].server, places[i], randoms[0]) ||
+		    !place_holds(pairs[1].client, places[i], randoms[1]) ||
+		    !place_holds(pairs[1].server, places[i], randoms[1]))
 			continue;
-		if (found >= 0)
-			return probe_fail("the client random sits at two offsets (%d, %d)", found, off);
-		found = off;
+		if (n_found && found.via == TLS_RANDOM_INLINE && places[i].via != TLS_RANDOM_INLINE)
+			continue;
+		if (places[i].via == TLS_RANDOM_INLINE && found.via != TLS_RANDOM_INLINE)
+			n_found = 0;
+		found = places[i];
+		n_found++;
 	}
-	if (found < 0)
-		return probe_fail("the client random is not at one offset in every SSL object");
-	result.layout.client_random_offset = found;
+	if (!n_found)
+		return probe_fail("the client random is not in one place in every SSL object");
+	if (n_found > 1)
+		return probe_fail("the client random sits in %d places", n_found);
+	result.layout.client_random_via = found.via;
+	result.layout.client_random_offset = found.offset;
 	return 0;
 }
 
@@ -455,12 +503,52 @@ static bool logged_through(int first, uintptr_t fn)
 	return false;
 }
 
+static void on_trap(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
+/*
+ * Whether ssl_log_secret reaches @maker when no key-log callback is set, as
+ * in the processes we capture. A compiler may test for the callback before
+ * the call (1.1.1's nss_keylog_int is split so): then the experiment above
+ * saw @maker only because the probe had set one. Answered in a grandchild
+ * whose copy of @maker starts with a breakpoint; where code cannot be made
+ * writable, the answer is no.
+ */
+static bool reached_without_callback(const struct ossl *o, void *ctx, void *ssl,
+				     uintptr_t log_secret, uintptr_t maker)
+{
+	uintptr_t page = maker & ~(uintptr_t)(getpagesize() - 1);
+	uint8_t secret[48] = { 0 };
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		alarm(CALL_TIMEOUT_S);
+		o->SSL_CTX_set_keylog_callback(ctx, NULL);
+		if (mprotect((void *)page, 2 * getpagesize(), PROT_READ | PROT_WRITE | PROT_EXEC))
+			_exit(1);
+		signal(SIGTRAP, on_trap);
+		*(volatile uint8_t *)maker = 0xcc; /* int3 */
+		((log_secret_fn)log_secret)(ssl, PROBE_LABEL, secret, sizeof(secret));
+		_exit(1);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /*
  * The function that called the callback with every line logged so far, if it
- * is one of the library's own, not ssl_log_secret itself, and behaves as
- * nss_keylog_int; 0 otherwise.
+ * is one of the library's own, not ssl_log_secret itself, behaves as
+ * nss_keylog_int and runs without a callback too; 0 otherwise.
  */
-static uintptr_t find_line_maker(const void *ssl_sym, uintptr_t log_secret, void *ssl,
+static uintptr_t find_line_maker(const struct ossl *o, const struct pair *p, uintptr_t log_secret,
 				 const uint8_t *random)
 {
 	uintptr_t maker = logged[0].maker;
@@ -469,8 +557,9 @@ static uintptr_t find_line_maker(const void *ssl_sym, uintptr_t log_secret, void
 		if (logged[l].maker != maker)
 			return 0;
 	}
-	if (!maker || maker == log_secret || !in_library_of(maker, ssl_sym) ||
-	    !behaves_as(TLS_HOOK_KEYLOG_LINE, maker, ssl, random))
+	if (!maker || maker == log_secret || !in_library_of(maker, (const void *)o->SSL_new) ||
+	    !behaves_as(TLS_HOOK_KEYLOG_LINE, maker, p->client, random) ||
+	    !reached_without_callback(o, p->client_ctx, p->client, log_secret, maker))
 		return 0;
 	return maker;
 }
@@ -541,10 +630,11 @@ static int run_probe(void *ssl_lib, void *crypto_lib)
 	if (!logged_through(tls12_first, log_secret))
 		return probe_fail("its TLS 1.2 secret takes another path than TLS 1.3's");
 
-	maker = find_line_maker((const void *)o.SSL_new, log_secret, pairs[0].client, randoms[0]);
+	maker = find_line_maker(&o, &pairs[0], log_secret, randoms[0]);
 	layout->hook = maker ? TLS_HOOK_KEYLOG_LINE : TLS_HOOK_LOG_SECRET;
-	if (find_client_random(pairs, (const uint8_t(*)[RANDOM_SIZE])randoms) ||
-	    file_offset(log_secret, &layout->log_secret_offset) ||
+	if (find_client_random(pairs, (const uint8_t(*)[RANDOM_SIZE])randoms))
+		return -1;
+	if (file_offset(log_secret, &layout->log_secret_offset) ||
 	    file_offset(probe_point(maker ? maker : log_secret), &layout->hook_offset))
 		return -1;
 	pair_free(&o, &pairs[0]);

@@ -13,18 +13,21 @@
  * to the direct calls that led there, and then calls each candidate itself
  * with a made-up label and secret: the one whose callback line comes back
  * exactly is ssl_log_secret, with the calling convention the uprobe relies
- * on. The client random (the key-log line's second field) is found in the
- * SSL object by value, and must sit at the same offset in the client and
- * server objects of a TLS 1.3 and a TLS 1.2 handshake.
+ * on. The client random (the key-log line's second field) is found by value
+ * in the SSL object, or behind one of its pointers (1.1.1 keeps its s3 state
+ * apart), and must be in the same place in the client and server objects of
+ * a TLS 1.3 and a TLS 1.2 handshake.
  *
  * ssl_log_secret() itself is usually a one-line wrapper: it passes the client
  * random's address on to nss_keylog_int(), which makes the line and calls the
  * callback. Where that is a function of its own (the callback's direct
  * caller, located through the unwind tables), called the same way it returns
- * the same line, and every line passed through it, the uprobe goes there
- * instead: its entry is a push of a saved register, which the kernel emulates,
- * where ssl_log_secret() starts with a move that must be single-stepped, a
- * debug trap that costs more than the rest of the uprobe on a virtual machine.
+ * the same line, every line passed through it, and ssl_log_secret() reaches
+ * it when no callback is set (an int3 in a copy tells; 1.1.1's compiler tests
+ * for the callback before the call), the uprobe goes there instead. Its entry
+ * is a push of a saved register, which the kernel emulates, where
+ * ssl_log_secret() starts with a move that must be single-stepped: a debug
+ * trap that costs more than the rest of the uprobe on a virtual machine.
  */
 #ifndef ECAP_TLS_PROBE_H
 #define ECAP_TLS_PROBE_H
@@ -36,7 +39,10 @@ struct tls_layout {
 	uint64_t log_secret_offset;    /* file offset of ssl_log_secret()'s entry */
 	uint64_t hook_offset;	       /* file offset of the uprobe, at hook's entry */
 	uint32_t hook;		       /* enum tls_hook (bpf/tls.h) */
-	uint32_t client_random_offset; /* of s3.client_random in SSL / SSL_CONNECTION */
+	/* s3.client_random: at client_random_offset of SSL / SSL_CONNECTION (3.x),
+	 * or of the struct a pointer at client_random_via points to (1.1.1) */
+	uint32_t client_random_via; /* TLS_RANDOM_INLINE (bpf/tls.h) for none */
+	uint32_t client_random_offset;
 	char version[64];	       /* OpenSSL_version(OPENSSL_VERSION) */
 };
 

@@ -192,6 +192,7 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 		return -1;
 	}
 	cfg.hook = layout.hook;
+	cfg.client_random_via = layout.client_random_via;
 	cfg.client_random_offset = layout.client_random_offset;
 	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.tls_libs), &lib, &cfg, BPF_ANY)) {
 		skipped(named, path, "%s", strerror(errno));
@@ -211,9 +212,11 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 	hooked->link = src->multi ? src->link_fds->len - 1 : src->links->len - 1;
 	src->n_libs++;
 	log_debug("taking secrets from %s (%s; uprobe in %s at file offset 0x%llx, client "
-		  "random at +%u)", path, layout.version,
+		  "random at %s+%u)", path, layout.version,
 		  layout.hook == TLS_HOOK_KEYLOG_LINE ? "nss_keylog_int" : "ssl_log_secret",
-		  (unsigned long long)layout.hook_offset, layout.client_random_offset);
+		  (unsigned long long)layout.hook_offset,
+		  layout.client_random_via == TLS_RANDOM_INLINE ? "" : "a pointer's target ",
+		  layout.client_random_offset);
 	return 0;
 }
 

@@ -11,6 +11,8 @@ E2E_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/ecap-$TEST_NAME.XXXXXX")
 NS_PREFIX="ecap$$"
+# Other builds of the libraries we hook, unpacked by tests/fixtures.sh.
+FIXTURES=${ECAP_FIXTURES:-/var/cache/ecap-tls/fixtures}
 CREATED_NETNS=()
 STARTED_PIDS=()
 

@@ -123,6 +123,38 @@ static void expect_refusal(const char *what, const char *path)
 	printf("%s refused: %s\n", what, err);
 }
 
+/*
+ * Debian 11's OpenSSL 1.1.1, unpacked by tests/fixtures.sh: its SSL object
+ * points to its s3 state, and its nss_keylog_int() is split so that the test
+ * for a key-log callback comes before the call: the uprobe must stay on
+ * ssl_log_secret(), and find the client random behind the pointer.
+ */
+static void probe_openssl_111(void)
+{
+	const char *fixtures = getenv("ECAP_FIXTURES");
+	char ssl[4200], crypto[4200];
+	struct tls_layout l;
+	char err[256];
+
+	snprintf(ssl, sizeof(ssl), "%s/openssl-1.1.1/root/usr/lib/x86_64-linux-gnu/libssl.so.1.1",
+		 fixtures ? fixtures : "/var/cache/ecap-tls/fixtures");
+	snprintf(crypto, sizeof(crypto), "%.*s/libcrypto.so.1.1", (int)(strrchr(ssl, '/') - ssl), ssl);
+	if (access(ssl, R_OK)) {
+		CHECK(!getenv("CI"), "no OpenSSL 1.1.1 at %s (tests/fixtures.sh)", ssl);
+		printf("OpenSSL 1.1.1 not probed: no %s\n", ssl);
+		return;
+	}
+	CHECK(probe(ssl, crypto, &l, err, sizeof(err)) == 0, "1.1.1: %s", err);
+	printf("OpenSSL 1.1.1: %s, uprobe at 0x%llx (%s), client random at +%u of the pointer at "
+	       "+%u\n", l.version, (unsigned long long)l.hook_offset,
+	       l.hook == TLS_HOOK_KEYLOG_LINE ? "nss_keylog_int" : "ssl_log_secret",
+	       l.client_random_offset, l.client_random_via);
+	CHECK(!strncmp(l.version, "OpenSSL 1.1.1", 13), "version '%s'", l.version);
+	CHECK(l.hook == TLS_HOOK_LOG_SECRET && l.hook_offset == l.log_secret_offset,
+	      "1.1.1's uprobe is not on ssl_log_secret");
+	CHECK(l.client_random_via != TLS_RANDOM_INLINE, "1.1.1's client random found in the object");
+}
+
 int main(void)
 {
 	char dir[4096], ssl_copy[4200], crypto_copy[4200], junk[4200];
@@ -143,6 +175,8 @@ int main(void)
 	CHECK(loads_client_random(SYSTEM_SSL, sys.log_secret_offset, sys.client_random_offset),
 	      "the code at 0x%llx does not load ssl+%u", (unsigned long long)sys.log_secret_offset,
 	      sys.client_random_offset);
+	CHECK(sys.client_random_via == TLS_RANDOM_INLINE, "3.0's client random behind a pointer at %u",
+	      sys.client_random_via);
 	CHECK(sys.hook == TLS_HOOK_KEYLOG_LINE, "the uprobe is not on nss_keylog_int");
 	CHECK(branches_to(SYSTEM_SSL, sys.log_secret_offset, sys.hook_offset),
 	      "ssl_log_secret at 0x%llx does not go to 0x%llx", (unsigned long long)sys.log_secret_offset,
@@ -163,6 +197,8 @@ int main(void)
 	CHECK(copy.client_random_offset == sys.client_random_offset, "copy: random at %u",
 	      copy.client_random_offset);
 	CHECK(!strcmp(copy.version, sys.version), "copy: version %s", copy.version);
+
+	probe_openssl_111();
 
 	/* Not libssl: refused with a reason, never a layout. */
 	expect_refusal("libcrypto", SYSTEM_CRYPTO);
