@@ -17,6 +17,7 @@ PACKAGES=(
 	wireshark-dev libwireshark-dev tshark tcpdump
 	iproute2 python3
 	openssl curl nginx gnutls-bin wrk libclang-rt-14-dev util-linux libcap2-bin
+	debootstrap
 )
 # What bench/ needs besides: load generators and the plots.
 BENCH_PACKAGES=(iperf3 gnuplot-nox)

@@ -7,7 +7,9 @@
  *
  * A second uprobe, on the dynamic loader's _dl_debug_state(), which runs
  * whenever a process has mapped or unmapped libraries, tells user space to
- * look for libssl files it has not hooked yet.
+ * look for libssl files it has not hooked yet. That needs the loader hooked
+ * first: an exec under another root than ours (a container's, with a loader
+ * of its own) is reported too.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -247,6 +249,31 @@ int ecap_dl_debug_state(struct pt_regs *ctx)
 	ev->lib = 0;
 	/* A new library must be hooked before its first handshake: wake the reader now,
 	 * even behind quiet secrets it has not read yet. */
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* Our root directory, set at load: its inode and device, as the kernel numbers them. */
+const volatile __u64 our_root_ino = 0;
+const volatile __u32 our_root_dev = 0;
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ecap_tls_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct dentry *root = BPF_CORE_READ(p, fs, root.dentry);
+	struct tls_event *ev;
+
+	if ((BPF_CORE_READ(root, d_inode, i_ino) == our_root_ino &&
+	     BPF_CORE_READ(root, d_sb, s_dev) == our_root_dev) ||
+	    !current_visible())
+		return 0;
+	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
+	if (!ev)
+		return 0;
+	fill_task(ev, TLS_EVENT_EXEC);
+	ev->secret_len = 0;
+	ev->lib = 0;
+	/* Its loader maps libssl within a millisecond: wake the reader now. */
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

@@ -38,6 +38,7 @@ struct tls_lib_cfg {
 enum tls_event_type {
 	TLS_EVENT_SECRET = 1, /* a secret, as ssl_log_secret() got it */
 	TLS_EVENT_LOADED = 2, /* a process (re)mapped libraries: look for new libssl files */
+	TLS_EVENT_EXEC = 3,   /* a process exec'd under another root: is its loader new? */
 };
 
 struct tls_event {

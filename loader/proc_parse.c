@@ -201,7 +201,10 @@ int proc_parse_maps(char *line, struct proc_map *m)
 	p = skip_blanks(p);
 	if (read_hex(&p, 16, &m->offset) < 1 || !at_word_end(p))
 		return -1;
-	if (skip_word(&p) || skip_word(&p)) /* device, inode */
+	if (skip_word(&p)) /* device */
+		return -1;
+	p = skip_blanks(p);
+	if (read_dec(&p, UINT64_MAX, &m->inode) || !at_word_end(p))
 		return -1;
 	path = line + (skip_blanks(p) - line);
 	path[strcspn(path, "\n")] = 0;

@@ -38,6 +38,7 @@ int proc_parse_cgroup2(const char *line, char *path, size_t size);
 struct proc_map {
 	uint64_t start, end; /* addresses, end excluded */
 	uint64_t offset;     /* file offset of start */
+	uint64_t inode;	     /* of the file, 0 for none */
 	const char *path;    /* into the line: a file, "[heap]" and the like, or "" */
 	bool deleted;	     /* the file was removed or replaced since it was mapped */
 };

@@ -36,7 +36,6 @@
 #define EVP_PKEY_EC		       408
 #define OPENSSL_VERSION		       0
 
-#define PROBE_TIMEOUT_MS   10000
 #define CALL_TIMEOUT_S	   2
 #define MAX_FRAMES	   8
 #define MAX_LINES	   32
@@ -91,13 +90,7 @@ struct logged {
 static struct logged logged[MAX_LINES];
 static int n_logged;
 
-struct result {
-	int ok;
-	struct tls_layout layout;
-	char err[256];
-};
-
-static struct result result;
+static struct tls_probe_result result;
 
 static int probe_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -721,8 +714,7 @@ static void *load(int fd, int flags)
 	return lib;
 }
 
-/* The child: load the library, probe it, report on @out. */
-static void probe_child(int out, int ssl_fd, int crypto_fd)
+void tls_probe_child(int out, int ssl_fd, int crypto_fd)
 {
 	void *ssl_lib = NULL, *crypto_lib = NULL;
 	const int keep[] = { out, ssl_fd, crypto_fd };
@@ -740,53 +732,4 @@ static void probe_child(int out, int ssl_fd, int crypto_fd)
 	if (write(out, &result, sizeof(result)) != sizeof(result))
 		_exit(2);
 	_exit(0);
-}
-
-static int read_result(int fd, pid_t child, struct result *res)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n = 0;
-
-	if (poll(&pfd, 1, PROBE_TIMEOUT_MS) == 1)
-		n = read(fd, res, sizeof(*res));
-	if (n != sizeof(*res)) {
-		kill(child, SIGKILL);
-		snprintf(res->err, sizeof(res->err), "the probe %s",
-			 n == 0 ? "timed out or crashed" : "reported nothing");
-		res->ok = 0;
-	}
-	waitpid(child, NULL, 0);
-	return res->ok ? 0 : -1;
-}
-
-int tls_probe(int ssl_fd, int crypto_fd, struct tls_layout *layout, char *err, size_t errlen)
-{
-	struct result res = { 0 };
-	int fds[2];
-	pid_t child;
-
-	if (pipe2(fds, O_CLOEXEC)) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	child = fork();
-	if (child < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (child == 0) {
-		close(fds[0]);
-		probe_child(fds[1], ssl_fd, crypto_fd);
-	}
-	close(fds[1]);
-	if (read_result(fds[0], child, &res)) {
-		snprintf(err, errlen, "%s", res.err);
-		close(fds[0]);
-		return -1;
-	}
-	close(fds[0]);
-	*layout = res.layout;
-	return 0;
 }

@@ -47,12 +47,40 @@ struct tls_layout {
 };
 
 /*
- * Establishes @layout for the libssl open at @ssl_fd, loaded with the
- * libcrypto open at @crypto_fd (-1: the one the dynamic loader finds). Open
- * files, not paths: the process that mapped them may be gone already. The
- * library runs only in a child process without privileges or network.
- * Returns 0, or -1 with the reason in @err.
+ * A library of another root (a container) is probed with that root's C
+ * library, which may be newer than ours: by an embedded helper program that
+ * the root's dynamic loader runs, given these open files: the loader, and
+ * the folders of the root's libc and of the libssl (where their
+ * dependencies are).
  */
-int tls_probe(int ssl_fd, int crypto_fd, struct tls_layout *layout, char *err, size_t errlen);
+struct tls_probe_root {
+	int loader_fd;
+	int libc_dir_fd;
+	int ssl_dir_fd;
+};
+
+/*
+ * Establishes @layout for the libssl open at @ssl_fd, loaded with the
+ * libcrypto open at @crypto_fd (-1: the one the dynamic loader finds), in a
+ * child of ours or, with @root, in the helper program. Open files, not
+ * paths: the process that mapped them may be gone already. The library runs
+ * only in a child process without privileges or network. Returns 0, or -1
+ * with the reason in @err.
+ */
+int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
+	      struct tls_layout *layout, char *err, size_t errlen);
+
+/* What the probe's child writes to its parent. */
+struct tls_probe_result {
+	int ok;
+	struct tls_layout layout;
+	char err[256];
+};
+
+/*
+ * The probe's child side: drops privileges, loads the libraries, probes them
+ * and writes the result on @out, then exits. The helper program's main().
+ */
+void tls_probe_child(int out, int ssl_fd, int crypto_fd) __attribute__((noreturn));
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -53,6 +54,7 @@ struct tls_source {
 	GArray *link_fds;	/* uprobe_multi links instead, without CAP_SYS_ADMIN */
 	bool multi;
 	GHashTable *pending;	/* pids that mapped libraries since the last scan */
+	GHashTable *execs;	/* pids that exec'd under another root since then */
 	GHashTable *distrusted; /* build IDs whose secrets did not decrypt: never hooked again */
 	struct hooked_lib libs[MAX_TLS_LIBS];
 	uint32_t n_libs;
@@ -122,20 +124,25 @@ static int attach(struct tls_source *src, struct bpf_program *prog, int fd, size
 }
 
 /* The layout of @ssl_fd's build (@id, "" if none): probed once, then known for every copy. */
-static int find_layout(struct tls_source *src, int ssl_fd, int crypto_fd, const char *id,
-		       struct tls_layout *layout, char *err, size_t errlen)
+static int find_layout(struct tls_source *src, int ssl_fd, int crypto_fd,
+		       const struct tls_probe_root *root, const char *id, struct tls_layout *layout,
+		       char *err, size_t errlen)
 {
 	struct tls_layout *known;
 
-	if (!id[0])
-		return tls_probe(ssl_fd, crypto_fd, layout, err, errlen);
-	known = g_hash_table_lookup(src->layouts, id);
-	if (known) {
-		*layout = *known;
-		return 0;
+	if (id[0]) {
+		known = g_hash_table_lookup(src->layouts, id);
+		if (known) {
+			*layout = *known;
+			return 0;
+		}
 	}
-	if (tls_probe(ssl_fd, crypto_fd, layout, err, errlen))
+	/* With our C library first: enough unless @root's libcrypto needs a newer one. */
+	if (tls_probe(ssl_fd, crypto_fd, NULL, layout, err, errlen) &&
+	    (!root || tls_probe(ssl_fd, crypto_fd, root, layout, err, errlen)))
 		return -1;
+	if (!id[0])
+		return 0;
 	g_hash_table_insert(src->layouts, g_strdup(id), g_memdup2(layout, sizeof(*layout)));
 	return 0;
 }
@@ -163,11 +170,11 @@ static void skipped(bool named, const char *path, const char *fmt, ...)
 
 /*
  * Locates the secrets of the libssl open at @ssl_fd (@path names it, @named:
- * by the user) and hooks its key-log function. Returns 0, or -1 after saying
- * why the library is not hooked.
+ * by the user; @root: of a process with another root) and hooks its key-log
+ * function. Returns 0, or -1 after saying why the library is not hooked.
  */
 static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int crypto_fd,
-		       bool named)
+		       const struct tls_probe_root *root, bool named)
 {
 	struct hooked_lib *hooked;
 	struct tls_lib_cfg cfg;
@@ -187,7 +194,7 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 			"connection earlier in this capture");
 		return -1;
 	}
-	if (find_layout(src, ssl_fd, crypto_fd, id, &layout, err, sizeof(err))) {
+	if (find_layout(src, ssl_fd, crypto_fd, root, id, &layout, err, sizeof(err))) {
 		skipped(named, path, "its secrets cannot be located: %s", err);
 		return -1;
 	}
@@ -220,6 +227,19 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 	return 0;
 }
 
+/* Execs under another root, whose loaders we must hook before they map libssl. */
+static int attach_exec(struct tls_source *src)
+{
+	struct bpf_link *link = bpf_program__attach(src->skel->progs.ecap_tls_exec);
+
+	if (!link) {
+		log_error("cannot attach to exec (sched_process_exec): %s", strerror(errno));
+		return -errno;
+	}
+	g_ptr_array_add(src->links, link);
+	return 0;
+}
+
 /* The dynamic loader tells us, through _dl_debug_state(), when a process maps libraries. */
 static void hook_dynamic_loader(struct tls_source *src, const char *path, int fd)
 {
@@ -239,27 +259,50 @@ struct mapped {
 	GPtrArray *libssl;
 	char crypto[PATH_MAX];
 	char loader[PATH_MAX];
+	char libc[PATH_MAX];
 };
 
-static void add_mapping(struct mapped *m, int pid, const char *file)
+/*
+ * A path we can open for the file of @map: its path names it in the
+ * process's root (a container's mount namespace) or, for a process chrooted
+ * within our root, in ours. The inode tells which.
+ */
+static bool mapped_file(int pid, const struct proc_map *map, char *path, size_t size)
 {
-	const char *name = strrchr(file, '/');
-	char path[PATH_MAX];
+	struct stat st;
 
-	name = name ? name + 1 : file;
-	/* Through the process's root: right for containers, the same file for the rest. */
-	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, file);
-	if (has_prefix(name, "libssl.so")) {
-		for (guint i = 0; i < m->libssl->len; i++) {
-			if (!strcmp(g_ptr_array_index(m->libssl, i), path))
-				return;
-		}
-		g_ptr_array_add(m->libssl, g_strdup(path));
-	} else if (has_prefix(name, "libcrypto.so")) {
-		snprintf(m->crypto, sizeof(m->crypto), "%s", path);
-	} else if (has_prefix(name, "ld-linux") || has_prefix(name, "ld-musl")) {
-		snprintf(m->loader, sizeof(m->loader), "%s", path);
+	snprintf(path, size, "/proc/%d/root%s", pid, map->path);
+	if (!stat(path, &st) && st.st_ino == map->inode)
+		return true;
+	snprintf(path, size, "%s", map->path);
+	return !stat(path, &st) && st.st_ino == map->inode;
+}
+
+static void add_mapping(struct mapped *m, int pid, const struct proc_map *map)
+{
+	const char *name = strrchr(map->path, '/');
+	char path[PATH_MAX], *dst = NULL;
+	bool ssl;
+
+	name = name ? name + 1 : map->path;
+	ssl = has_prefix(name, "libssl.so");
+	if (has_prefix(name, "libcrypto.so"))
+		dst = m->crypto;
+	else if (has_prefix(name, "ld-linux") || has_prefix(name, "ld-musl"))
+		dst = m->loader;
+	else if (has_prefix(name, "libc.so"))
+		dst = m->libc;
+	if ((!ssl && !dst) || !mapped_file(pid, map, path, sizeof(path)))
+		return;
+	if (dst) {
+		snprintf(dst, PATH_MAX, "%s", path);
+		return;
 	}
+	for (guint i = 0; i < m->libssl->len; i++) {
+		if (!strcmp(g_ptr_array_index(m->libssl, i), path))
+			return;
+	}
+	g_ptr_array_add(m->libssl, g_strdup(path));
 }
 
 static int read_mappings(int pid, struct mapped *m)
@@ -279,7 +322,7 @@ static int read_mappings(int pid, struct mapped *m)
 		/* Only file mappings; a replaced file shows " (deleted)" and is not opened. */
 		if (proc_parse_maps(line, &map) || map.path[0] != '/' || map.deleted)
 			continue;
-		add_mapping(m, pid, map.path);
+		add_mapping(m, pid, &map);
 	}
 	free(line);
 	fclose(maps);
@@ -289,6 +332,57 @@ static int read_mappings(int pid, struct mapped *m)
 static int open_file(const char *path)
 {
 	return path && path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+}
+
+/* The folder @path is in, open as a path only; -1 if none. */
+static int open_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	if (!slash)
+		return -1;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * Whether @pid has a root of its own (a container) whose glibc our probe
+ * helper can run with: its libraries are probed there (tls_probe.h).
+ */
+static bool other_glibc_root(int pid, const struct mapped *m)
+{
+	struct stat theirs, ours;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	if (stat(path, &theirs) || stat("/", &ours))
+		return false;
+	if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
+		return false;
+	return m->libc[0] && strstr(m->loader, "/ld-linux");
+}
+
+static void close_root(struct tls_probe_root *root)
+{
+	const int fds[] = { root->loader_fd, root->libc_dir_fd, root->ssl_dir_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+}
+
+/* Opens what the probe helper needs in @m's root for the libssl at @ssl_path. */
+static int open_root(const struct mapped *m, const char *ssl_path, struct tls_probe_root *root)
+{
+	root->loader_fd = open_file(m->loader);
+	root->libc_dir_fd = open_dir_of(m->libc);
+	root->ssl_dir_fd = open_dir_of(ssl_path);
+	if (root->loader_fd >= 0 && root->libc_dir_fd >= 0 && root->ssl_dir_fd >= 0)
+		return 0;
+	close_root(root);
+	return -1;
 }
 
 /*
@@ -302,6 +396,7 @@ static void scan_process(struct tls_source *src, int pid, bool hold)
 	const char *paths[MAX_NEW_LIBS];
 	int fds[MAX_NEW_LIBS], n = 0, fd, crypto_fd;
 	struct frozen frozen = { 0 };
+	bool in_root;
 
 	if (read_mappings(pid, &m))
 		goto out;
@@ -323,13 +418,47 @@ static void scan_process(struct tls_source *src, int pid, bool hold)
 	if (hold && pid != getpid())
 		freeze(pid, &frozen);
 	crypto_fd = open_file(m.crypto);
+	in_root = other_glibc_root(pid, &m);
 	for (int i = 0; i < n; i++) {
-		hook_libssl(src, paths[i], fds[i], crypto_fd, false);
+		struct tls_probe_root root;
+
+		if (in_root && !open_root(&m, paths[i], &root)) {
+			hook_libssl(src, paths[i], fds[i], crypto_fd, &root, false);
+			close_root(&root);
+		} else {
+			hook_libssl(src, paths[i], fds[i], crypto_fd, NULL, false);
+		}
 		close(fds[i]);
 	}
 	if (crypto_fd >= 0)
 		close(crypto_fd);
 	thaw(&frozen);
+out:
+	g_ptr_array_free(m.libssl, TRUE);
+}
+
+/*
+ * @pid exec'd under another root. If its dynamic loader is new to us, the
+ * process is held still while the loader's _dl_debug_state() is hooked (or
+ * it would map libssl unseen) and whatever libssl it maps already.
+ */
+static void scan_exec(struct tls_source *src, int pid)
+{
+	struct mapped m = { .libssl = g_ptr_array_new_with_free_func(g_free) };
+	struct frozen frozen = { 0 };
+	int fd;
+
+	if (read_mappings(pid, &m))
+		goto out;
+	fd = open_file(m.loader);
+	if (fd >= 0 && first_meeting(src, fd)) {
+		freeze(pid, &frozen);
+		hook_dynamic_loader(src, m.loader, fd);
+		scan_process(src, pid, false);
+		thaw(&frozen);
+	}
+	if (fd >= 0)
+		close(fd);
 out:
 	g_ptr_array_free(m.libssl, TRUE);
 }
@@ -360,6 +489,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (ev->type == TLS_EVENT_LOADED) {
 		g_hash_table_add(src->pending, GUINT_TO_POINTER(ev->pid));
+		return 0;
+	}
+	if (ev->type == TLS_EVENT_EXEC) {
+		g_hash_table_add(src->execs, GUINT_TO_POINTER(ev->pid));
 		return 0;
 	}
 	if (ev->type != TLS_EVENT_SECRET || ev->secret_len > sizeof(secret.secret))
@@ -396,7 +529,11 @@ int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx)
 	err = ring_buffer__consume(src->ring);
 	if (err < 0)
 		return err;
-	/* New libraries: hook them before their first handshake, as fast as we can. */
+	/* New loaders, then new libraries: hook them before the first handshake. */
+	g_hash_table_iter_init(&it, src->execs);
+	while (g_hash_table_iter_next(&it, &pid, NULL))
+		scan_exec(src, GPOINTER_TO_UINT(pid));
+	g_hash_table_remove_all(src->execs);
 	g_hash_table_iter_init(&it, src->pending);
 	while (g_hash_table_iter_next(&it, &pid, NULL))
 		scan_process(src, GPOINTER_TO_UINT(pid), true);
@@ -430,7 +567,7 @@ static int hook_explicit(struct tls_source *src, char **paths)
 			return -errno;
 		}
 		crypto_fd = open_file(sibling_libcrypto(*paths, crypto, sizeof(crypto)));
-		if (first_meeting(src, fd) && hook_libssl(src, *paths, fd, crypto_fd, true))
+		if (first_meeting(src, fd) && hook_libssl(src, *paths, fd, crypto_fd, NULL, true))
 			err = -EINVAL;
 		close(fd);
 		if (crypto_fd >= 0)
@@ -447,8 +584,14 @@ static int hook_explicit(struct tls_source *src, char **paths)
  */
 static void configure(struct tls_source *src, const struct tls_source_opts *opts)
 {
+	struct stat root;
+
 	if (opts->owner_filter)
 		src->skel->rodata->only_uid = opts->owner_filter->only_uid;
+	if (!stat("/", &root)) {
+		src->skel->rodata->our_root_ino = root.st_ino;
+		src->skel->rodata->our_root_dev = major(root.st_dev) << 20 | minor(root.st_dev);
+	}
 	src->multi = uprobe_link_needed();
 	if (!src->multi)
 		return;
@@ -470,6 +613,7 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
 	src->link_fds = g_array_new(FALSE, FALSE, sizeof(int));
 	src->pending = g_hash_table_new(NULL, NULL);
+	src->execs = g_hash_table_new(NULL, NULL);
 	src->distrusted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
 	src->skel = tls_bpf__open();
@@ -494,6 +638,9 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 		goto fail;
 	}
 	err = hook_explicit(src, opts->extra_libs);
+	if (err)
+		goto fail;
+	err = attach_exec(src);
 	if (err)
 		goto fail;
 	scan_all_processes(src);
@@ -570,6 +717,7 @@ void tls_source_close(struct tls_source *src)
 	g_hash_table_destroy(src->seen_files);
 	g_hash_table_destroy(src->layouts);
 	g_hash_table_destroy(src->pending);
+	g_hash_table_destroy(src->execs);
 	g_hash_table_destroy(src->distrusted);
 	for (uint32_t i = 0; i < src->n_libs; i++)
 		g_free(src->libs[i].path);

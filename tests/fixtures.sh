@@ -5,6 +5,10 @@
 #   openssl-1.1.1/   Debian 11's OpenSSL 1.1.1: libssl.so.1.1, libcrypto.so.1.1
 #                    and the openssl command, run through bin/openssl, which
 #                    points the dynamic loader at them
+#   debian13/        a Debian 13 root filesystem (debootstrap, minbase) with its
+#                    openssl: OpenSSL 3.5, where the SSL object became
+#                    SSL_CONNECTION, on glibc 2.41, newer than Debian 12's: the
+#                    root of a container of a newer distribution
 #
 # Run by `./build.sh test`; does nothing when they are there already. Needs
 # the network to deb.debian.org, as apt itself does.
@@ -48,4 +52,19 @@ openssl_111() {
 	echo "fixtures.sh: $("$dir/bin/openssl" version) in $dir"
 }
 
+debian13_root() {
+	local dir=$FIXTURES/debian13
+	[ -x "$dir/usr/bin/openssl" ] && return
+	rm -rf "$dir.new"
+	mkdir -p "$FIXTURES"
+	debootstrap --variant=minbase --include=openssl trixie "$dir.new" "$DEBIAN_MIRROR" \
+		>"$FIXTURES/debootstrap.log" 2>&1 || {
+		tail -5 "$FIXTURES/debootstrap.log" >&2
+		exit 1
+	}
+	mv "$dir.new" "$dir"
+	echo "fixtures.sh: $(chroot "$dir" openssl version) in $dir"
+}
+
 openssl_111
+debian13_root

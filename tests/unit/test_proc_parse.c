@@ -173,6 +173,7 @@ static void test_maps(void)
 		 "/usr/lib/x86_64-linux-gnu/libssl.so.3 (deleted)\n");
 	CHECK_EQ(proc_parse_maps(line, &m), 0);
 	CHECK_STR(m.path, "/usr/lib/x86_64-linux-gnu/libssl.so.3");
+	CHECK_U64(m.inode, 262455);
 	CHECK(m.deleted, "deleted");
 
 	/* blanks inside a path are the path's */
@@ -189,6 +190,8 @@ static void test_maps(void)
 	snprintf(line, sizeof(line), "%s", "7f0c1a28e000-7f0c1a200000 r-xp 0 fe:00 1 /x\n");
 	CHECK_EQ(proc_parse_maps(line, &m), -1);
 	snprintf(line, sizeof(line), "%s", "10000000000000000-10000000000000001 r-xp 0 fe:00 1 /x\n");
+	CHECK_EQ(proc_parse_maps(line, &m), -1);
+	snprintf(line, sizeof(line), "%s", "7f0c1a200000-7f0c1a28e000 r-xp 0 fe:00 12x /x\n");
 	CHECK_EQ(proc_parse_maps(line, &m), -1);
 }
 

@@ -11,6 +11,7 @@
  * it jumps to nss_keylog_int(), where the uprobe goes (a push, which the
  * kernel emulates): the jump's target must be the hook.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,8 +96,9 @@ static int branches_to(const char *path, uint64_t offset, uint64_t target)
 	return found;
 }
 
-static int probe(const char *ssl, const char *crypto, struct tls_layout *layout, char *err,
-		 size_t errlen)
+/* With @root, through the helper program that root's dynamic loader runs. */
+static int probe_in(const char *ssl, const char *crypto, const struct tls_probe_root *root,
+		    struct tls_layout *layout, char *err, size_t errlen)
 {
 	int ssl_fd = open(ssl, O_RDONLY | O_CLOEXEC);
 	int crypto_fd = crypto ? open(crypto, O_RDONLY | O_CLOEXEC) : -1;
@@ -106,11 +108,46 @@ static int probe(const char *ssl, const char *crypto, struct tls_layout *layout,
 		snprintf(err, errlen, "cannot open %s", ssl);
 		return -1;
 	}
-	ret = tls_probe(ssl_fd, crypto_fd, layout, err, errlen);
+	ret = tls_probe(ssl_fd, crypto_fd, root, layout, err, errlen);
 	close(ssl_fd);
 	if (crypto_fd >= 0)
 		close(crypto_fd);
 	return ret;
+}
+
+static int probe(const char *ssl, const char *crypto, struct tls_layout *layout, char *err,
+		 size_t errlen)
+{
+	return probe_in(ssl, crypto, NULL, layout, err, errlen);
+}
+
+/*
+ * The helper program, run by the system's dynamic loader with the system's
+ * libraries (as for a container's root): the same answers as a child of ours.
+ */
+static void probe_through_helper(const struct tls_layout *sys)
+{
+	struct tls_probe_root root = {
+		.loader_fd = open("/lib64/ld-linux-x86-64.so.2", O_RDONLY | O_CLOEXEC),
+		.libc_dir_fd = open("/usr/lib/x86_64-linux-gnu", O_PATH | O_DIRECTORY | O_CLOEXEC),
+		.ssl_dir_fd = open("/usr/lib/x86_64-linux-gnu", O_PATH | O_DIRECTORY | O_CLOEXEC),
+	};
+	struct tls_layout l;
+	char err[256];
+
+	CHECK(root.loader_fd >= 0 && root.libc_dir_fd >= 0, "opening the dynamic loader");
+	CHECK(probe_in(SYSTEM_SSL, SYSTEM_CRYPTO, &root, &l, err, sizeof(err)) == 0, "helper: %s",
+	      err);
+	CHECK(l.hook == sys->hook && l.hook_offset == sys->hook_offset &&
+		      l.log_secret_offset == sys->log_secret_offset &&
+		      l.client_random_via == sys->client_random_via &&
+		      l.client_random_offset == sys->client_random_offset &&
+		      !strcmp(l.version, sys->version),
+	      "the helper's layout differs: uprobe at 0x%llx, random at +%u", (unsigned long long)l.hook_offset,
+	      l.client_random_offset);
+	close(root.loader_fd);
+	close(root.libc_dir_fd);
+	close(root.ssl_dir_fd);
 }
 
 static void expect_refusal(const char *what, const char *path)
@@ -198,6 +235,7 @@ int main(void)
 	      copy.client_random_offset);
 	CHECK(!strcmp(copy.version, sys.version), "copy: version %s", copy.version);
 
+	probe_through_helper(&sys);
 	probe_openssl_111();
 
 	/* Not libssl: refused with a reason, never a layout. */
