@@ -20,6 +20,7 @@
 #             SSLKEYLOGFILE, so bench/sslkeylog.c, preloaded, sets OpenSSL's
 #             key-log callback; the usual way to get decryptable captures
 #             without ecap-tls
+# CONFIGS="none capture" MODES=close (say) measure a subset, for a quick look.
 # Targets (issue 3): capture/none >= 0.97 keep-alive, >= 0.90 new connections.
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 source "$E2E_DIR/tls_lib.sh"
@@ -29,8 +30,8 @@ command -v cc >/dev/null || skip "no C compiler for bench/sslkeylog.c"
 ROUNDS=${1:-5}
 SECONDS_PER_RUN=${2:-5}
 CONNECTIONS=32
-CONFIGS="none capture packets secrets tcpdump"
-MODES="keepalive close"
+CONFIGS=${CONFIGS:-"none capture packets secrets tcpdump"}
+MODES=${MODES:-"keepalive close"}
 PORT=8443
 KEYLOG_PORT=8444
 NS="$NS_PREFIX-bench"
@@ -107,7 +108,7 @@ measure() { # CONFIG MODE ROUND
 	else
 		opt=$(capture_options "$config")
 		rm -f "$file"
-		ip netns exec "$NS" "$ECAP_TLS" -i lo -w "$file" ${opt:+"$opt"} 2>"$WORK/ecap.log" &
+		ip netns exec "$NS" "$ECAP_TLS" -i lo -w "$file" $opt 2>"$WORK/ecap.log" &
 		local capture=$!
 		started $capture
 		wait_for_size "$file" 100
@@ -161,7 +162,7 @@ ratio() { # CONFIG MODE
 	awk -v c="$1" -v m="$2" '$2 == m && $1 == "none" {none[$6] = $3}
 		$2 == m && $1 == c {rps[$6] = $3}
 		END {for (r in rps) if (r in none) print rps[r] / none[r]}' "$WORK/results" |
-		median_of | xargs printf '%.3f'
+		median_of | awk '{ if ($1 == "-") print "-"; else printf "%.3f\n", $1 }'
 }
 
 spread() { # CONFIG MODE: lowest and highest requests/s over the rounds
@@ -172,6 +173,10 @@ spread() { # CONFIG MODE: lowest and highest requests/s over the rounds
 lost() { # CONFIG MODE: packets lost in the kernel, every round together
 	awk -v c="$1" -v m="$2" '$1 == c && $2 == m && $4 != "-" {s += $4} END {print s + 0}' \
 		"$WORK/results"
+}
+
+rounded() { # NUMBER or -
+	[ "$1" = - ] && echo - || printf '%.0f' "$1"
 }
 
 table() {
@@ -187,10 +192,10 @@ table() {
 			target=0.90
 		fi
 		none=$(median none $mode 3)
-		printf '| %s | %.0f ' "$label" "$none"
+		printf '| %s | %s ' "$label" "$(rounded "$none")"
 		for config in capture packets secrets tcpdump; do
 			rps=$(median $config $mode 3)
-			printf '| %.0f | %s ' "$rps" "$(ratio $config $mode)"
+			printf '| %s | %s ' "$(rounded "$rps")" "$(ratio $config $mode)"
 			[ $config = capture ] && printf '| >= %s ' $target
 		done
 		echo "|"

@@ -7,7 +7,19 @@
 
 #define MAX_BLOCK 128 /* SHA-384's */
 
-/* Fetched on first use and kept for the process's life. */
+/*
+ * Fetched on first use and kept for the process's life, as is the one
+ * digest context every call reuses: the capture is a single thread.
+ */
+static EVP_MD_CTX *context(void)
+{
+	static EVP_MD_CTX *ctx;
+
+	if (!ctx)
+		ctx = EVP_MD_CTX_new();
+	return ctx;
+}
+
 static const EVP_MD *algorithm(size_t hash_len)
 {
 	static EVP_MD *sha256, *sha384;
@@ -36,14 +48,11 @@ int digest(size_t hash_len, const void *a, size_t a_len, const void *b, size_t b
 	   uint8_t *out)
 {
 	const EVP_MD *md = algorithm(hash_len);
-	EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
-	int ret;
+	EVP_MD_CTX *ctx = context();
 
-	if (!ctx)
+	if (!md || !ctx)
 		return -1;
-	ret = hash3(ctx, md, a, a_len, b, b_len, NULL, 0, out);
-	EVP_MD_CTX_free(ctx);
-	return ret;
+	return hash3(ctx, md, a, a_len, b, b_len, NULL, 0, out);
 }
 
 /* RFC 2104: H((K ^ opad) | H((K ^ ipad) | text)), K zero-padded to the block. */
@@ -51,28 +60,24 @@ int digest_hmac(size_t hash_len, const uint8_t *key, size_t key_len, const void 
 		const void *b, size_t b_len, uint8_t *out)
 {
 	const EVP_MD *md = algorithm(hash_len);
-	EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
+	EVP_MD_CTX *ctx = context();
 	uint8_t pad[MAX_BLOCK] = { 0 }, inner[DIGEST_MAX];
 	size_t block;
-	int ret = -1;
 
-	if (!ctx)
+	if (!md || !ctx)
 		return -1;
 	block = (size_t)EVP_MD_get_block_size(md);
 	if (key_len > block) {
 		if (hash3(ctx, md, key, key_len, NULL, 0, NULL, 0, pad))
-			goto out;
+			return -1;
 	} else {
 		memcpy(pad, key, key_len);
 	}
 	for (size_t i = 0; i < block; i++)
 		pad[i] ^= 0x36;
 	if (hash3(ctx, md, pad, block, a, a_len, b, b_len, inner))
-		goto out;
+		return -1;
 	for (size_t i = 0; i < block; i++)
 		pad[i] ^= 0x36 ^ 0x5c;
-	ret = hash3(ctx, md, pad, block, inner, hash_len, NULL, 0, out);
-out:
-	EVP_MD_CTX_free(ctx);
-	return ret;
+	return hash3(ctx, md, pad, block, inner, hash_len, NULL, 0, out);
 }

@@ -4,7 +4,8 @@
  * key schedule (one check per handshake) and the secrets' dedupe (one digest
  * per secret). Both run at the rate of new connections, where GLib's portable
  * SHA-2 and its allocating HMAC took a fifth of the capture's CPU. The
- * algorithms are fetched from libcrypto once, not by name on every call.
+ * algorithms are fetched from libcrypto once, not by name on every call, and
+ * one context serves every call: not for use from several threads.
  *
  * @hash_len picks the hash: 32 for SHA-256, 48 for SHA-384.
  */
