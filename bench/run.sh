@@ -28,7 +28,7 @@ if [ "${QUICK:-}" = 1 ]; then
 	TLS_ARGS=(2 2)
 	SOAK_SECONDS=${SOAK_SECONDS:-60}
 else
-	TLS_ARGS=(${TLS_ROUNDS:-5} ${TLS_SECONDS:-5})
+	TLS_ARGS=(${TLS_ROUNDS:-7} ${TLS_SECONDS:-5})
 fi
 
 STEPS=()
