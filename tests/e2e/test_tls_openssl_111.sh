@@ -24,24 +24,13 @@ wait_for_size "$WORK/out.pcapng" 100
 
 # Both ends 1.1.1: a secret reaches the file only through 1.1.1's uprobe.
 PATH=$OPENSSL_111/bin:$PATH
-for uri in /tls13 /tls12 /tls12-resumed; do
-	tls_www_page "${uri#/}"
-done
+client() { # URI LOG [S_CLIENT_OPTIONS...]
+	tls_s_client "$NS" 127.0.0.1 "$@"
+}
 tls_start_s_server "$NS" 127.0.0.1
-tls_s_client "$NS" 127.0.0.1 /tls13 "$WORK/tls13.log" -tls1_3
-tls_s_client "$NS" 127.0.0.1 /tls12 "$WORK/tls12.log" -tls1_2 -sess_out "$WORK/session"
-tls_s_client "$NS" 127.0.0.1 /tls12-resumed "$WORK/resumed.log" -tls1_2 -sess_in "$WORK/session"
-grep -q '^Reused' "$WORK/resumed.log" || fail "the TLS 1.2 session was not resumed"
+tls_three_sessions client "$WORK/session"
 
 sleep 0.3
 stop_pid $pid TERM || fail "ecap-tls failed: $(tail -3 "$WORK/ecap.log")"
-
-grep "taking secrets from" "$WORK/ecap.log" | grep -q "libssl.so.1.1 (OpenSSL 1.1.1" ||
-	fail "OpenSSL 1.1.1 was not hooked: $(grep -iE 'secrets|skipping' "$WORK/ecap.log")"
-printf '%s 1\n' /tls13 /tls12 /tls12-resumed >"$WORK/expected"
-tls_http_messages "$WORK/out.pcapng" >"$WORK/messages"
-tls_assert_http "$WORK/messages" "$WORK/expected"
-check=$(tls_check_secrets "$WORK/out.pcapng")
-echo "$check"
-grep -q 'handshakes=3 with_secrets=3' <<<"$check" || fail "sessions: $check"
+tls_assert_three_sessions "$WORK/out.pcapng" "$WORK/ecap.log" "libssl.so.1.1 (OpenSSL 1.1.1"
 pass

@@ -262,3 +262,33 @@ tls_check_secrets() { # FILE
 tls_dsb_lines() { # FILE
 	python3 "$E2E_DIR/pcapng_secrets.py" lines "$1" | sort
 }
+
+# Three sessions of one OpenSSL build, made with CLIENT, a function taking
+# URI LOG [S_CLIENT_OPTIONS...]: TLS 1.3, TLS 1.2, and that TLS 1.2 session
+# resumed through the file SESSION (as the client names it).
+tls_three_sessions() { # CLIENT SESSION
+	local uri
+	for uri in tls13 tls12 tls12-resumed; do
+		tls_www_page $uri
+	done
+	"$1" /tls13 "$WORK/tls13.log" -tls1_3
+	"$1" /tls12 "$WORK/tls12.log" -tls1_2 -sess_out "$2"
+	"$1" /tls12-resumed "$WORK/resumed.log" -tls1_2 -sess_in "$2"
+	grep -q '^Reused' "$WORK/resumed.log" || fail "the TLS 1.2 session was not resumed"
+}
+
+# After tls_three_sessions, in the capture's FILE and its LOG (-v): a library
+# whose "taking secrets" line matches PATTERN was hooked, and the file alone
+# decrypts the three requests and responses, each session with its secrets.
+tls_assert_three_sessions() { # FILE LOG PATTERN
+	local check
+	grep "taking secrets from" "$2" | grep -q "$3" ||
+		fail "no library matching '$3' was hooked: $(grep -iE 'secrets|skipping' "$2")"
+	grep "taking secrets from" "$2" | grep "$3"
+	printf '%s 1\n' /tls13 /tls12 /tls12-resumed >"$WORK/expected"
+	tls_http_messages "$1" >"$WORK/messages"
+	tls_assert_http "$WORK/messages" "$WORK/expected"
+	check=$(tls_check_secrets "$1")
+	echo "$check"
+	grep -q 'handshakes=3 with_secrets=3' <<<"$check" || fail "sessions: $check"
+}

@@ -46,21 +46,31 @@ static int copy_file(const char *from, const char *to)
 	return ret;
 }
 
+#define CODE_BYTES 48
+
+/* The first CODE_BYTES bytes of code at file offset @offset of @path. */
+static int read_code(const char *path, uint64_t offset, unsigned char code[CODE_BYTES])
+{
+	FILE *f = fopen(path, "rb");
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = !fseek(f, (long)offset, SEEK_SET) && fread(code, 1, CODE_BYTES, f) == CODE_BYTES;
+	fclose(f);
+	return ok;
+}
+
 /* Does the code at @offset of @path start by computing ssl + @cr_offset into %rdx? */
 static int loads_client_random(const char *path, uint64_t offset, uint32_t cr_offset)
 {
-	unsigned char code[32];
-	FILE *f = fopen(path, "rb");
+	unsigned char code[CODE_BYTES];
 	int found = 0;
 
-	if (!f || fseek(f, (long)offset, SEEK_SET) || fread(code, 1, sizeof(code), f) != sizeof(code)) {
-		if (f)
-			fclose(f);
+	if (!read_code(path, offset, code))
 		return 0;
-	}
-	fclose(f);
 	/* lea disp32(%rax or %rdi), %rdx: 48 8d 90/97 disp32 */
-	for (size_t i = 0; i + 7 <= sizeof(code); i++) {
+	for (size_t i = 0; i + 7 <= 32; i++) {
 		uint32_t disp;
 
 		memcpy(&disp, code + i + 3, 4);
@@ -74,19 +84,14 @@ static int loads_client_random(const char *path, uint64_t offset, uint32_t cr_of
 /* Does the code at @offset of @path jump or call to @target within its first bytes? */
 static int branches_to(const char *path, uint64_t offset, uint64_t target)
 {
-	unsigned char code[48];
-	FILE *f = fopen(path, "rb");
+	unsigned char code[CODE_BYTES];
 	int found = 0;
 
-	if (!f || fseek(f, (long)offset, SEEK_SET) || fread(code, 1, sizeof(code), f) != sizeof(code)) {
-		if (f)
-			fclose(f);
+	if (!read_code(path, offset, code))
 		return 0;
-	}
-	fclose(f);
 	/* jmp/call rel32: e9/e8 rel32, relative to the next instruction (file offsets
 	 * and addresses differ by a constant within the code segment). */
-	for (size_t i = 0; i + 5 <= sizeof(code); i++) {
+	for (size_t i = 0; i + 5 <= CODE_BYTES; i++) {
 		int32_t rel;
 
 		memcpy(&rel, code + i + 1, 4);
