@@ -137,6 +137,17 @@ static uintptr_t function_entry(uintptr_t ret)
 	return (uintptr_t)bases.func;
 }
 
+/* Whether @addr is code of the library whose exported @sym is given: never call our own. */
+static bool in_library_of(uintptr_t addr, const void *sym)
+{
+	Dl_info lib, at;
+
+	return dladdr(sym, &lib) && dladdr((void *)addr, &at) && lib.dli_fbase == at.dli_fbase;
+}
+
+/* An exported function of the library under probe, once it is loaded. */
+static const void *probed_sym;
+
 static void on_keylog(const void *ssl, const char *line)
 {
 	void *frames[MAX_FRAMES + 1];
@@ -148,10 +159,13 @@ static void on_keylog(const void *ssl, const char *line)
 	l = &logged[n_logged++];
 	memset(l, 0, sizeof(*l));
 	snprintf(l->line, sizeof(l->line), "%s", line);
-	/* frames[0] is this callback; its callers' return addresses follow. */
+	/* frames[0] is this callback (or a sanitizer's backtrace()); its callers'
+	 * return addresses follow, the first in the library being its caller's. */
 	n = backtrace(frames, MAX_FRAMES + 1);
-	if (n > 1)
-		l->maker = function_entry((uintptr_t)frames[1]);
+	for (int i = 1; i < n && !l->maker; i++) {
+		if (in_library_of((uintptr_t)frames[i], probed_sym))
+			l->maker = function_entry((uintptr_t)frames[i]);
+	}
 	for (int i = 1; i < n; i++) {
 		uintptr_t callee = direct_callee((uintptr_t)frames[i]);
 
@@ -452,14 +466,6 @@ static bool behaves_as(enum tls_hook hook, uintptr_t candidate, void *ssl, const
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* Whether @addr is code of the library whose exported @sym is given: never call our own. */
-static bool in_library_of(uintptr_t addr, const void *sym)
-{
-	Dl_info lib, at;
-
-	return dladdr(sym, &lib) && dladdr((void *)addr, &at) && lib.dli_fbase == at.dli_fbase;
-}
-
 /* The one candidate on the path of every line logged since @first that behaves as ssl_log_secret. */
 static uintptr_t find_log_secret(int first, const void *ssl_sym, void *ssl,
 				 const uint8_t *random)
@@ -606,6 +612,7 @@ static int run_probe(void *ssl_lib, void *crypto_lib)
 
 	if (resolve(ssl_lib, crypto_lib, &o))
 		return -1;
+	probed_sym = (const void *)o.SSL_new;
 	snprintf(layout->version, sizeof(layout->version), "%s",
 		 o.OpenSSL_version(OPENSSL_VERSION));
 
