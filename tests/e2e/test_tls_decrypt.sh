@@ -20,6 +20,11 @@ ip -n "$NS_B" addr add 198.18.0.3/24 dev "$IF_B"
 ip -n "$NS_B" addr add fd00::3/64 dev "$IF_B" nodad
 S_ADDR=198.18.0.2 N_ADDR=198.18.0.3 N_ADDR6=fd00::3
 tls_make_cert
+# A second, RSA certificate for s_server, for TLS 1.2's RSA key exchange.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ecap.test \
+	-addext subjectAltName=IP:$S_ADDR -keyout "$WORK/rsa-key.pem" -out "$WORK/rsa-cert.pem" \
+	2>>"$WORK/openssl-req.log" || fail "no RSA certificate: $(tail -3 "$WORK/openssl-req.log")"
+cat "$CERT" "$WORK/rsa-cert.pem" >"$WORK/both-certs.pem"
 
 start_capture() { # FILE ECAP_OPTIONS...
 	local file=$1
@@ -49,7 +54,7 @@ made() { # URI COUNT: that many requests for URI made on this run
 # host A itself over loopback.
 CAP=$WORK/tls.pcapng
 start_capture "$CAP" -i lo --keylog-file "$WORK/ecap.keylog"
-tls_start_s_server "$NS_B" "$S_ADDR"
+tls_start_s_server "$NS_B" "$S_ADDR" -dcert "$WORK/rsa-cert.pem" -dkey "$WORK/rsa-key.pem"
 tls_start_nginx "$NS_B" "$N_ADDR" "$N_ADDR6"
 tls_start_gnutls_serv "$NS_A"
 G_ADDR=127.0.0.1
@@ -97,6 +102,15 @@ for suite in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 \
 	made "/sc-$suite" 1
 	HANDSHAKES=$((HANDSHAKES + 1))
 done
+# ...and TLS 1.2 with RSA key exchange, to s_server's RSA certificate: OpenSSL
+# also logs an "RSA" line (the premaster secret), which is no line of ours.
+tls_www_page sc-rsa-kx
+tls_s_client "$NS_A" "$S_ADDR" /sc-rsa-kx "$WORK/s_client-rsa-kx.log" -tls1_2 \
+	-cipher AES128-GCM-SHA256 -CAfile "$WORK/both-certs.pem"
+grep -q "^New, TLSv1.2, Cipher is AES128-GCM-SHA256" "$WORK/s_client-rsa-kx.log" ||
+	fail "s_client did not negotiate RSA key exchange: $(grep -E '^(New|Reused)' "$WORK/s_client-rsa-kx.log")"
+made /sc-rsa-kx 1
+HANDSHAKES=$((HANDSHAKES + 1))
 
 # Resumed sessions (from a ticket) of s_client with s_server: TLS 1.3 and 1.2.
 resumed_s_client() { # ADDR NAME VERSION
@@ -151,7 +165,9 @@ HANDSHAKES=$((HANDSHAKES + 2))
 # nginx, TLS 1.3 and 1.2, and a resumed session (-r: a handshake alone, then
 # the request in a resumed session).
 tls_www_page gc-13
-tls_gnutls_cli "$NS_A" "$S_ADDR" /gc-13 "$WORK/gnutls-cli-13.log" --priority NORMAL:-VERS-ALL:+VERS-TLS1.3
+# s_server may answer GnuTLS with its RSA certificate.
+tls_gnutls_cli "$NS_A" "$S_ADDR" /gc-13 "$WORK/gnutls-cli-13.log" --priority NORMAL:-VERS-ALL:+VERS-TLS1.3 \
+	--x509cafile="$WORK/both-certs.pem"
 made /gc-13 1
 tls_gnutls_cli "$NS_A" "$N_ADDR" /gc-12 "$WORK/gnutls-cli-12.log" --priority NORMAL:-VERS-ALL:+VERS-TLS1.2
 made /gc-12 1
@@ -190,6 +206,9 @@ if ! cmp -s "$WORK/dsb.lines" "$WORK/keylog.lines"; then
 	fail "--keylog-file and the DSBs differ (above: < DSB, > key log file)"
 fi
 [ "$(uniq -d "$WORK/keylog.lines" | wc -l)" -eq 0 ] || fail "--keylog-file repeats secrets"
+other=$(awk '$1 !~ /^(CLIENT_RANDOM|(CLIENT|SERVER)_HANDSHAKE_TRAFFIC_SECRET|(CLIENT|SERVER)_TRAFFIC_SECRET_0|EXPORTER_SECRET)$/' \
+	"$WORK/dsb.lines")
+[ -z "$other" ] || fail "DSB lines with labels of no secret we take: $(head -3 <<<"$other")"
 
 # The counts pcapng has no field for, in the first ISB's comment and on
 # stderr: every secret written, none lost, no connection sent before its secrets.
@@ -219,7 +238,7 @@ grep -q "did not decrypt their connection" "$CAP.log" && fail "a library was dis
 # 2. --no-tls: the same kind of traffic, no secrets and nothing decrypted.
 CAP=$WORK/no-tls.pcapng
 start_capture "$CAP" --no-tls
-tls_start_s_server "$NS_B" "$S_ADDR"
+tls_start_s_server "$NS_B" "$S_ADDR" -dcert "$WORK/rsa-cert.pem" -dkey "$WORK/rsa-key.pem"
 tls_start_nginx "$NS_B" "$N_ADDR"
 tls_curl "$NS_A" "https://$N_ADDR/no-tls-curl" -- --tlsv1.3
 tls_python "$NS_A" "$N_ADDR" 1.2 - /no-tls-py
