@@ -530,7 +530,7 @@ static bool reached_without_callback(const struct ossl *o, void *ctx, void *ssl,
 	if (pid == 0) {
 		alarm(CALL_TIMEOUT_S);
 		o->SSL_CTX_set_keylog_callback(ctx, NULL);
-		if (mprotect((void *)page, 2 * getpagesize(), PROT_READ | PROT_WRITE | PROT_EXEC))
+		if (mprotect((void *)page, getpagesize(), PROT_READ | PROT_WRITE | PROT_EXEC))
 			_exit(1);
 		signal(SIGTRAP, on_trap);
 		*(volatile uint8_t *)maker = 0xcc; /* int3 */
