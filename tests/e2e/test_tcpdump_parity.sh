@@ -141,7 +141,7 @@ compare "long filter"
 TUN=ecaptun0
 ip -n "$NS_A" tuntap add mode tun "$TUN"
 rm -f "$WORK/ready"
-ip netns exec "$NS_A" python3 "$E2E_DIR/traffic.py" tun-reflect "$TUN" "$WORK/ready" &
+ip netns exec "$NS_A" $PIN python3 "$E2E_DIR/traffic.py" tun-reflect "$TUN" "$WORK/ready" &
 started $!
 wait_for_size "$WORK/ready" 0
 ip -n "$NS_A" addr add 198.19.0.1/24 dev "$TUN"
