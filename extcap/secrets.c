@@ -5,7 +5,7 @@
  * A secret is identified by its whole line (label, client random, secret), so
  * the line's SHA-256 stands for it: 32 bytes per remembered secret instead of
  * the ~150 of the fields, and collisions are out of reach. The digests live
- * in a FIFO ring; a GHashTable over the ring slots answers "seen?".
+ * in a fifo_map, which answers "seen?".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "digest.h"
+#include "fifo_map.h"
 #include "secrets.h"
 
 #define DIGEST_SIZE 32 /* SHA-256 */
@@ -26,11 +27,8 @@ struct digest {
 };
 
 struct secrets {
-	int keylog_fd;	     /* -1 for none */
-	GHashTable *seen;    /* struct digest * (into ring) -> itself */
-	struct digest *ring; /* SECRETS_REMEMBERED slots, oldest at head once full */
-	size_t head;
-	size_t count;
+	int keylog_fd;	      /* -1 for none */
+	struct fifo_map seen; /* the last SECRETS_REMEMBERED struct digest */
 	struct secrets_stats stats;
 };
 
@@ -58,13 +56,11 @@ int secrets_open(struct secrets **out, const char *keylog_path)
 	if (!s)
 		return -ENOMEM;
 	s->keylog_fd = -1;
-	/* calloc: pages of the ring are only touched as secrets arrive. */
-	s->ring = calloc(SECRETS_REMEMBERED, sizeof(*s->ring));
-	if (!s->ring) {
+	if (fifo_map_init(&s->seen, SECRETS_REMEMBERED, sizeof(struct digest), DIGEST_SIZE,
+			  digest_hash, digest_equal, NULL)) {
 		free(s);
 		return -ENOMEM;
 	}
-	s->seen = g_hash_table_new(digest_hash, digest_equal);
 
 	if (keylog_path) {
 		s->keylog_fd = open(keylog_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -85,9 +81,7 @@ void secrets_close(struct secrets *s)
 		return;
 	if (s->keylog_fd >= 0)
 		close(s->keylog_fd);
-	if (s->seen)
-		g_hash_table_destroy(s->seen);
-	free(s->ring);
+	fifo_map_destroy(&s->seen);
 	free(s);
 }
 
@@ -161,20 +155,6 @@ static int format_line(const struct tls_secret *sec, char *line, size_t size)
 	return (int)len;
 }
 
-/* Remembers @d, forgetting the oldest digest when the ring is full. */
-static void remember(struct secrets *s, const struct digest *d)
-{
-	struct digest *slot = &s->ring[s->head];
-
-	if (s->count == SECRETS_REMEMBERED)
-		g_hash_table_remove(s->seen, slot);
-	else
-		s->count++;
-	*slot = *d;
-	g_hash_table_add(s->seen, slot);
-	s->head = (s->head + 1) % SECRETS_REMEMBERED;
-}
-
 /*
  * One write(2) per line: with O_APPEND a regular file takes it whole, so a
  * reader tailing the file never sees half a line.
@@ -212,11 +192,11 @@ int secrets_add(struct secrets *s, const struct tls_secret *sec, char *line, siz
 
 	/* Without a digest (libcrypto out of memory) a repeat beats a loss. */
 	if (!digest(DIGEST_SIZE, line, len, NULL, 0, d.b)) {
-		if (g_hash_table_contains(s->seen, &d)) {
+		if (fifo_map_lookup(&s->seen, &d)) {
 			s->stats.repeated++;
 			return 0;
 		}
-		remember(s, &d);
+		fifo_map_add(&s->seen, &d);
 	}
 	s->stats.added++;
 	keylog_write(s, line, len);

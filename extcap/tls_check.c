@@ -4,11 +4,11 @@
  *
  * State:
  * - pending: the connections whose ClientHello was seen and ServerHello not
- *   yet, for the last TLS_CHECK_PENDING ClientHellos (a FIFO ring), so that
+ *   yet, for the last TLS_CHECK_PENDING ClientHellos (a fifo_map), so that
  *   the server's reply can be tied to the client random;
  * - checks: per client random, what its check has gathered so far (its server
  *   handshake secret, its first record), for the last TLS_CHECK_RANDOMS
- *   randoms (another FIFO ring); the secret can come before or after the
+ *   randoms (another fifo_map); the secret can come before or after the
  *   record.
  */
 #include <stdlib.h>
@@ -16,13 +16,14 @@
 
 #include <glib.h>
 
+#include "fifo_map.h"
 #include "tls13_keys.h"
 #include "tls_check.h"
 #include "tls_hash.h"
 
 /*
  * The halves of one handshake's check; it runs once it has both. Allocated
- * only while gathering, so that the ring stays small.
+ * only while gathering, so that the map stays small.
  */
 struct check_parts {
 	uint8_t secret[TLS_MAX_SECRET_SIZE];
@@ -45,23 +46,21 @@ struct pending {
 	struct tls_flow_key key;
 	uint8_t random[TLS_RANDOM_SIZE];
 	bool client_lo; /* the client is the key's _lo end */
-	bool live;	/* in the pending table */
 };
 
 struct tls_check {
-	GHashTable *checks;    /* random -> struct hs_check * (in ring) */
-	struct hs_check *ring; /* TLS_CHECK_RANDOMS slots */
-	size_t ring_head;
-	size_t ring_count;
-
-	GHashTable *pending;	   /* struct tls_flow_key * -> struct pending * (in pend_ring) */
-	struct pending *pend_ring; /* TLS_CHECK_PENDING slots */
-	size_t pend_head;
+	struct fifo_map checks;	 /* the last TLS_CHECK_RANDOMS struct hs_check */
+	struct fifo_map pending; /* the last TLS_CHECK_PENDING struct pending */
 
 	tls_check_misfit_fn misfit;
 	void *misfit_ctx;
 	struct tls_check_stats stats;
 };
+
+static void free_parts(void *check)
+{
+	g_free(((struct hs_check *)check)->parts);
+}
 
 struct tls_check *tls_check_new(void)
 {
@@ -69,17 +68,13 @@ struct tls_check *tls_check_new(void)
 
 	if (!c)
 		return NULL;
-	/* calloc: pages of the rings are only touched as handshakes arrive. */
-	c->ring = calloc(TLS_CHECK_RANDOMS, sizeof(*c->ring));
-	c->pend_ring = calloc(TLS_CHECK_PENDING, sizeof(*c->pend_ring));
-	if (!c->ring || !c->pend_ring) {
-		free(c->ring);
-		free(c->pend_ring);
-		free(c);
+	if (fifo_map_init(&c->checks, TLS_CHECK_RANDOMS, sizeof(struct hs_check), TLS_RANDOM_SIZE,
+			  tls_random_hash, tls_random_equal, free_parts) ||
+	    fifo_map_init(&c->pending, TLS_CHECK_PENDING, sizeof(struct pending),
+			  sizeof(struct tls_flow_key), tls_flow_key_hash, tls_flow_key_equal, NULL)) {
+		tls_check_free(c);
 		return NULL;
 	}
-	c->checks = g_hash_table_new(tls_random_hash, tls_random_equal);
-	c->pending = g_hash_table_new(tls_flow_key_hash, tls_flow_key_equal);
 	return c;
 }
 
@@ -87,12 +82,8 @@ void tls_check_free(struct tls_check *c)
 {
 	if (!c)
 		return;
-	g_hash_table_destroy(c->checks);
-	g_hash_table_destroy(c->pending);
-	for (size_t i = 0; i < c->ring_count; i++)
-		g_free(c->ring[i].parts);
-	free(c->ring);
-	free(c->pend_ring);
+	fifo_map_destroy(&c->checks);
+	fifo_map_destroy(&c->pending);
 	free(c);
 }
 
@@ -110,21 +101,9 @@ void tls_check_get_stats(const struct tls_check *c, struct tls_check_stats *st)
 /* The check of @random, a new one in the oldest slot if there is none. */
 static struct hs_check *find_check(struct tls_check *c, const uint8_t *random)
 {
-	struct hs_check *r = g_hash_table_lookup(c->checks, random);
+	struct hs_check *r = fifo_map_lookup(&c->checks, random);
 
-	if (r)
-		return r;
-	r = &c->ring[c->ring_head];
-	if (c->ring_count == TLS_CHECK_RANDOMS)
-		g_hash_table_remove(c->checks, r->random);
-	else
-		c->ring_count++;
-	g_free(r->parts);
-	memset(r, 0, sizeof(*r));
-	memcpy(r->random, random, TLS_RANDOM_SIZE);
-	g_hash_table_insert(c->checks, r->random, r);
-	c->ring_head = (c->ring_head + 1) % TLS_CHECK_RANDOMS;
-	return r;
+	return r ? r : fifo_map_add(&c->checks, random);
 }
 
 /* Where a part goes; NULL once the check is done. */
@@ -207,7 +186,7 @@ static void check_flight(struct tls_check *c, const uint8_t *random,
 /* A ClientHello that may wait: its connection's ServerHello will be looked at. */
 static void expect_server_hello(struct tls_check *c, const struct tls_hello_pkt *pkt)
 {
-	struct pending *p = g_hash_table_lookup(c->pending, &pkt->key);
+	struct pending *p = fifo_map_lookup(&c->pending, &pkt->key);
 
 	if (p) {
 		/* The same hello again (retransmitted, after a HelloRetryRequest) or a new one. */
@@ -215,27 +194,20 @@ static void expect_server_hello(struct tls_check *c, const struct tls_hello_pkt 
 		p->client_lo = pkt->from_lo;
 		return;
 	}
-	p = &c->pend_ring[c->pend_head];
-	if (p->live)
-		g_hash_table_remove(c->pending, &p->key);
-	p->key = pkt->key;
+	p = fifo_map_add(&c->pending, &pkt->key);
 	memcpy(p->random, pkt->client_random, TLS_RANDOM_SIZE);
 	p->client_lo = pkt->from_lo;
-	p->live = true;
-	g_hash_table_insert(c->pending, &p->key, p);
-	c->pend_head = (c->pend_head + 1) % TLS_CHECK_PENDING;
 }
 
 /* The server's first segment with data says which TLS, and carries the record to check. */
 static void on_server_packet(struct tls_check *c, const struct tls_hello_pkt *pkt)
 {
-	struct pending *p = g_hash_table_lookup(c->pending, &pkt->key);
+	struct pending *p = fifo_map_lookup(&c->pending, &pkt->key);
 
 	if (!p || p->client_lo == pkt->from_lo || !pkt->has_payload ||
 	    pkt->server_hello == SH_RETRY)
 		return;
-	p->live = false;
-	g_hash_table_remove(c->pending, &p->key);
+	fifo_map_remove(&c->pending, p);
 	if (pkt->server_hello == SH_TLS13)
 		check_flight(c, p->random, pkt);
 	else if (pkt->server_hello == SH_CUT)
@@ -247,6 +219,6 @@ void tls_check_packet(struct tls_check *c, const struct tls_hello_pkt *pkt, bool
 {
 	if (pkt->client_hello && may_wait)
 		expect_server_hello(c, pkt);
-	else if (g_hash_table_size(c->pending))
+	else if (fifo_map_size(&c->pending))
 		on_server_packet(c, pkt);
 }

@@ -11,7 +11,7 @@
  * - deadlines: the waiting flows ordered by (deadline, seq), for expiry and
  *   tls_gate_deadline();
  * - randoms: the labels seen per client_random, for the last TLS_GATE_RANDOMS
- *   randoms (a FIFO ring), because secrets can come before their ClientHello
+ *   randoms (a fifo_map), because secrets can come before their ClientHello
  *   is checked;
  * - held: the last packets held, so that each is counted once.
  */
@@ -20,6 +20,7 @@
 
 #include <glib.h>
 
+#include "fifo_map.h"
 #include "tls_gate.h"
 #include "tls_hash.h"
 #include "tls_hello.h"
@@ -59,10 +60,7 @@ struct tls_gate {
 	GTree *deadlines;    /* struct flow * -> itself */
 	uint64_t next_seq;
 
-	GHashTable *randoms;	  /* random -> struct seen_random * (in ring) */
-	struct seen_random *ring; /* TLS_GATE_RANDOMS slots */
-	size_t ring_head;
-	size_t ring_count;
+	struct fifo_map randoms;  /* the last TLS_GATE_RANDOMS struct seen_random */
 
 	struct held_pkt held[HELD_SLOTS];
 	size_t held_next;
@@ -106,11 +104,9 @@ struct tls_gate *tls_gate_new(uint64_t max_wait_ns)
 
 	if (!g)
 		return NULL;
-	/* calloc: pages of the ring are only touched as randoms arrive. */
-	g->ring = calloc(TLS_GATE_RANDOMS, sizeof(*g->ring));
 	g->check = tls_check_new();
-	if (!g->ring || !g->check) {
-		free(g->ring);
+	if (!g->check || fifo_map_init(&g->randoms, TLS_GATE_RANDOMS, sizeof(struct seen_random),
+				       TLS_RANDOM_SIZE, tls_random_hash, tls_random_equal, NULL)) {
 		tls_check_free(g->check);
 		free(g);
 		return NULL;
@@ -119,7 +115,6 @@ struct tls_gate *tls_gate_new(uint64_t max_wait_ns)
 	g->flows = g_hash_table_new_full(tls_flow_key_hash, tls_flow_key_equal, NULL, g_free);
 	g->waiting = g_hash_table_new(tls_random_hash, tls_random_equal);
 	g->deadlines = g_tree_new(deadline_cmp);
-	g->randoms = g_hash_table_new(tls_random_hash, tls_random_equal);
 	return g;
 }
 
@@ -135,8 +130,7 @@ void tls_gate_free(struct tls_gate *g)
 	g_tree_destroy(g->deadlines);
 	g_hash_table_destroy(g->waiting);
 	g_hash_table_destroy(g->flows); /* frees the flows: last */
-	g_hash_table_destroy(g->randoms);
-	free(g->ring);
+	fifo_map_destroy(&g->randoms);
 	tls_check_free(g->check);
 	free(g);
 }
@@ -144,25 +138,14 @@ void tls_gate_free(struct tls_gate *g)
 /* The labels seen for @random, remembered in the oldest slot if it is new. */
 static struct seen_random *find_random(struct tls_gate *g, const uint8_t *random)
 {
-	struct seen_random *slot = g_hash_table_lookup(g->randoms, random);
+	struct seen_random *slot = fifo_map_lookup(&g->randoms, random);
 
-	if (slot)
-		return slot;
-	slot = &g->ring[g->ring_head];
-	if (g->ring_count == TLS_GATE_RANDOMS)
-		g_hash_table_remove(g->randoms, slot->random);
-	else
-		g->ring_count++;
-	memcpy(slot->random, random, TLS_RANDOM_SIZE);
-	slot->labels = 0;
-	g_hash_table_insert(g->randoms, slot->random, slot);
-	g->ring_head = (g->ring_head + 1) % TLS_GATE_RANDOMS;
-	return slot;
+	return slot ? slot : fifo_map_add(&g->randoms, random);
 }
 
 static uint32_t known_labels(const struct tls_gate *g, const uint8_t *random)
 {
-	const struct seen_random *r = g_hash_table_lookup(g->randoms, random);
+	const struct seen_random *r = fifo_map_lookup(&g->randoms, random);
 
 	return r ? r->labels : 0;
 }
