@@ -41,14 +41,27 @@ stop_captures() {
 }
 
 # tcpdump's decoding and hex of every packet between the two marker datagrams,
-# without timestamps.
+# without timestamps, one packet per line.
 packets_between_markers() { # FILE BEGIN_PORT END_PORT
 	# awk reads to the end: tcpdump must not die of SIGPIPE under pipefail.
 	tcpdump -r "$1" -nn -t -xx 2>/dev/null | awk -v b="\\\\.$2: UDP" -v e="\\\\.$3: UDP" '
 		done { next }
 		/^[^\t]/ && $0 ~ b { on = 1 }
-		on { print }
-		on && /^[^\t]/ && $0 ~ e { done = 1 }'
+		!on { next }
+		/^[^\t]/ { if (pkt != "") print pkt; pkt = $0; if ($0 ~ e) done = 1; next }
+		{ pkt = pkt " |" $0 }
+		END { if (pkt != "") print pkt }'
+}
+
+# The kernel's own multicast listener reports and router solicitations leave
+# on a timer, on whichever CPU it fires: their place among the traffic is
+# not the same for two taps, so they are compared as a set.
+TIMER_SENT='multicast listener report|router solicitation'
+
+compare_lists() { # WHAT REF OURS
+	[ "$2" = "$3" ] && return 0
+	diff <(echo "$2" | sed 's/ |/\n/g') <(echo "$3" | sed 's/ |/\n/g') | head -40 >&2
+	fail "$1: ecap-tls and tcpdump differ (above: < tcpdump, > ecap-tls)"
 }
 
 compare() { # WHAT
@@ -58,11 +71,11 @@ compare() { # WHAT
 	[ -n "$ref" ] || fail "$1: tcpdump saw no marked traffic"
 	grep -q "^0 packets dropped by kernel" "$WORK/tcpdump.log" ||
 		fail "$1: the reference lost packets: $(cat "$WORK/tcpdump.log")"
-	if [ "$ours" != "$ref" ]; then
-		diff <(echo "$ref") <(echo "$ours") | head -40 >&2
-		fail "$1: ecap-tls and tcpdump differ (above: < tcpdump, > ecap-tls)"
-	fi
-	echo "$1: $(echo "$ref" | grep -c '^[^[:space:]]') packets identical"
+	compare_lists "$1" "$(grep -Ev "$TIMER_SENT" <<<"$ref" || true)" \
+		"$(grep -Ev "$TIMER_SENT" <<<"$ours" || true)"
+	compare_lists "$1 (timer-sent)" "$(grep -E "$TIMER_SENT" <<<"$ref" | sort || true)" \
+		"$(grep -E "$TIMER_SENT" <<<"$ours" | sort || true)"
+	echo "$1: $(echo "$ref" | wc -l) packets identical"
 }
 
 echo_servers() { # NS ADDR ADDR6 UDP_COUNT
