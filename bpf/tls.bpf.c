@@ -28,7 +28,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #endif
 #endif
 
-#define EEXIST 17
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -43,15 +42,22 @@ struct {
 } tls_libs SEC(".maps");
 
 /*
- * Recent secrets, so that repeats cost one lookup and no event. Each CPU
- * keeps its own LRU lists: no lock shared between CPUs to insert or evict.
+ * Recent secrets, so that the second report of one (the other end of a local
+ * connection, microseconds later) costs no event: a direct-mapped table, one
+ * array slot per hash, shared by the CPUs. An LRU hash's bucket lock, node
+ * allocation and list rotation took half of this program's time. A secret
+ * whose slot was taken in between, or two CPUs racing for one slot, lets a
+ * repeat through to user space, which dedupes every secret anyway; a slot
+ * torn by that race mixes words of two keys of one connection or of none, so
+ * it never matches a secret not reported before.
  */
+#define TLS_SEEN_SLOTS 4096
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, 16384);
-	__type(key, struct tls_seen_key);
-	__type(value, __u8);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TLS_SEEN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tls_seen_key);
 } tls_seen SEC(".maps");
 
 /*
@@ -60,17 +66,22 @@ struct {
  */
 __u64 secrets_lost = 0;
 
-/* Whether @key was reported already; if not, it is from now on. */
+/* Whether @key was reported lately; if not, it is from now on. */
 static __always_inline bool seen_before(const struct tls_seen_key *key)
 {
-	__u8 one = 1;
+	const __u64 *k = (const __u64 *)key;
+	/* Random bytes both: the client random's and the secret's first eight. */
+	__u32 slot = (__u32)(k[0] ^ k[4]) & (TLS_SEEN_SLOTS - 1);
+	__u64 *seen = bpf_map_lookup_elem(&tls_seen, &slot);
 
-	/* A lookup takes no lock; an update takes an LRU node even when it finds the key. */
-	if (bpf_map_lookup_elem(&tls_seen, key))
+	if (!seen)
+		return false;
+	if (seen[0] == k[0] && seen[1] == k[1] && seen[2] == k[2] && seen[3] == k[3] &&
+	    seen[4] == k[4])
 		return true;
-	/* BPF_NOEXIST fails if another CPU or an earlier call got there first; any other
-	 * failure lets the secret through, to user space's own dedupe. */
-	return bpf_map_update_elem(&tls_seen, key, &one, BPF_NOEXIST) == -EEXIST;
+	for (int i = 0; i < 5; i++)
+		seen[i] = k[i];
+	return false;
 }
 
 static __always_inline void fill_task(struct tls_event *ev, __u32 type)

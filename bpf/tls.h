@@ -57,13 +57,13 @@ struct tls_event {
 /*
  * A secret reported once: client and server on one machine both make it.
  * Its connection and its first bytes name it (the label adds nothing: two
- * secrets of one connection never share their first 64 bits), in half the
- * bytes the kernel hashes twice per secret.
+ * secrets of one connection never share their first 64 bits). Compared as
+ * five 64-bit words.
  */
 #define TLS_SEEN_SECRET_BYTES 8
 struct tls_seen_key {
 	__u8 client_random[TLS_RANDOM_SIZE];
 	__u8 secret[TLS_SEEN_SECRET_BYTES];
-};
+} __attribute__((aligned(8)));
 
 #endif

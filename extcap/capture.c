@@ -20,6 +20,7 @@
 #include "netdev.h"
 #include "packet_source.h"
 #include "pcapng.h"
+#include "pkt_tuple.h"
 #include "secrets.h"
 #include "sock_source.h"
 #include "tls_gate.h"
@@ -194,14 +195,15 @@ static bool count_reached(const struct capture *cap)
  * The packet's process, as a comment a person can read (docs/comment-format.md),
  * made once per owner and kept with it.
  */
-static const char *owner_comment(struct capture *cap, const struct packet *pkt)
+static const char *owner_comment(struct capture *cap, const struct packet *pkt,
+				 const struct pkt_tuple *t)
 {
 	struct process_info *info = &cap->info;
 	const struct owner *o;
 
 	if (!cap->sockets)
 		return NULL;
-	o = sock_source_owner(cap->sockets, pkt, cap->devs[pkt->dev].linktype);
+	o = sock_source_owner(cap->sockets, pkt, t);
 	if (!o)
 		return NULL;
 	if (*o->note)
@@ -253,15 +255,20 @@ static void write_ready_packets(struct capture *cap, bool all)
 		tls_gate_expire(cap->gate, now);
 	while (!cap->write_err && !count_reached(cap) &&
 	       (pkt = packet_source_peek(cap->packets, all))) {
+		/* Parsed once here for the owner and the gate, both per packet. */
+		struct pkt_tuple tuple;
+		const struct pkt_tuple *t =
+		    pkt_tuple_parse(pkt->data, pkt->cap_len, cap->devs[pkt->dev].linktype, &tuple)
+			? NULL
+			: &tuple;
 		/* A user other than root gets comments and secrets of their own processes
 		 * only: a packet without a comment is another's, and its handshake would
 		 * wait for secrets that never come. */
-		const char *comment = owner_comment(cap, pkt);
+		const char *comment = owner_comment(cap, pkt, t);
 		bool may_wait = cap->filter.only_uid == UINT32_MAX || comment;
 
 		if (!all && cap->gate &&
-		    tls_gate_check(cap->gate, pkt->data, pkt->cap_len,
-				   cap->devs[pkt->dev].linktype, pkt->ts_ns, now,
+		    tls_gate_check(cap->gate, pkt->data, pkt->cap_len, t, pkt->ts_ns, now,
 				   may_wait) == GATE_HOLD)
 			return; /* head of line: the file stays in time order */
 		write_packet(cap, pkt, comment);

@@ -9,8 +9,8 @@
  * machine report the same secret) comes back as 0 and is written nowhere.
  *
  * Memory is bounded: the last SECRETS_REMEMBERED distinct secrets are
- * remembered as SHA-256 digests of their lines (32 bytes each, about 4 MiB
- * with the hash table at most), the oldest forgotten first. A secret repeated
+ * remembered by their client random, label and first bytes (56 bytes each,
+ * about 5 MiB with the hash table at most), the oldest forgotten first. A secret repeated
  * after that many newer ones is reported as new again; that costs one
  * duplicate line, which readers of key logs accept.
  */

@@ -342,12 +342,13 @@ static bool is_waiting(const struct tls_gate *g, const struct tls_flow_key *key)
 }
 
 enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
-				 uint16_t linktype, uint64_t ts_ns, uint64_t now_ns, bool may_wait)
+				 const struct pkt_tuple *t, uint64_t ts_ns, uint64_t now_ns,
+				 bool may_wait)
 {
 	struct tls_hello_pkt pkt;
 
 	tls_gate_expire(g, now_ns);
-	if (!tls_hello_parse(data, cap_len, linktype, &pkt)) {
+	if (!tls_hello_read(data, t, &pkt)) {
 		tls_check_packet(g->check, &pkt, may_wait);
 		if (pkt.client_hello) {
 			if (may_wait)

@@ -80,12 +80,15 @@ void tls_gate_free(struct tls_gate *g);
 void tls_gate_on_misfit(struct tls_gate *g, tls_check_misfit_fn fn, void *ctx);
 
 /*
+ * The packet @data (@cap_len bytes) whose headers pkt_tuple_parse() read into
+ * @t (NULL: it could not).
  * @may_wait false: a ClientHello in this packet starts no wait, because its
  * secrets will not come (another user's connection in a capture by a user
  * other than root); packets of connections already waiting are held all the same.
  */
 enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
-				 uint16_t linktype, uint64_t ts_ns, uint64_t now_ns, bool may_wait);
+				 const struct pkt_tuple *t, uint64_t ts_ns, uint64_t now_ns,
+				 bool may_wait);
 
 /*
  * Records that @secret is in the file now; a SERVER_HANDSHAKE_TRAFFIC_SECRET

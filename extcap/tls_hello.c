@@ -176,20 +176,25 @@ static bool make_key(const struct pkt_tuple *t, struct tls_flow_key *key)
 	return cmp <= 0;
 }
 
-/* Only TCP carries the TLS we gate; pkt_tuple.c parses the headers. */
+/* Only TCP carries the TLS we gate. */
+int tls_hello_read(const uint8_t *data, const struct pkt_tuple *t, struct tls_hello_pkt *pkt)
+{
+	memset(pkt, 0, sizeof(*pkt));
+	if (!t || t->protocol != IPPROTO_TCP)
+		return -1;
+	pkt->from_lo = make_key(t, &pkt->key);
+	pkt->has_payload = t->payload_len > 0;
+	pkt->client_hello =
+	    parse_client_hello(data + t->payload_off, t->payload_len, pkt->client_random);
+	if (!pkt->client_hello)
+		pkt->server_hello = parse_server_hello(data + t->payload_off, t->payload_len, pkt);
+	return 0;
+}
+
 int tls_hello_parse(const uint8_t *data, uint32_t cap_len, uint16_t linktype,
 		    struct tls_hello_pkt *pkt)
 {
 	struct pkt_tuple t;
 
-	memset(pkt, 0, sizeof(*pkt));
-	if (pkt_tuple_parse(data, cap_len, linktype, &t) || t.protocol != IPPROTO_TCP)
-		return -1;
-	pkt->from_lo = make_key(&t, &pkt->key);
-	pkt->has_payload = t.payload_len > 0;
-	pkt->client_hello =
-	    parse_client_hello(data + t.payload_off, t.payload_len, pkt->client_random);
-	if (!pkt->client_hello)
-		pkt->server_hello = parse_server_hello(data + t.payload_off, t.payload_len, pkt);
-	return 0;
+	return tls_hello_read(data, pkt_tuple_parse(data, cap_len, linktype, &t) ? NULL : &t, pkt);
 }

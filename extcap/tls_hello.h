@@ -6,7 +6,7 @@
  * The gate (tls_gate.h) makes a connection wait on its ClientHello's random;
  * the secret check (tls_check.h) needs the ServerHello's version and cipher
  * suite, and the first encrypted record after it. Both see a packet only
- * through tls_hello_parse(), which is kept apart so that its bounds can be
+ * through tls_hello_read(), which is kept apart so that its bounds can be
  * tested at every cut of a capture.
  *
  * Not read, so the packet passes as if it were no TLS: non-first IP
@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pkt_tuple.h"
 #include "tls13_keys.h"
 #include "tls_source.h"
 
@@ -54,7 +55,15 @@ struct tls_hello_pkt {
 };
 
 /*
- * Parses a packet of @linktype (1 Ethernet, with up to two VLAN tags; 101 raw
+ * Reads a ClientHello or a ServerHello (with the encrypted record after it) at
+ * the start of the payload of a packet whose headers pkt_tuple_parse() read
+ * into @t (NULL: it could not). Returns 0 for a TCP packet that can start or
+ * continue a connection, -1 otherwise. Never reads past the captured payload.
+ */
+int tls_hello_read(const uint8_t *data, const struct pkt_tuple *t, struct tls_hello_pkt *pkt);
+
+/*
+ * The same from the raw bytes: parses a packet of @linktype (1 Ethernet, with up to two VLAN tags; 101 raw
  * IPv4/IPv6) down to TCP, and a ClientHello or a ServerHello (with the
  * encrypted record after it) at the start of its payload.
  * Returns 0 for a TCP packet that can start or continue a connection, -1

@@ -17,24 +17,26 @@ static unsigned int slot_of(const struct pkt_tuple *t, bool outbound)
 }
 
 bool flow_cache_get(const struct flow_cache *c, const struct pkt_tuple *t, bool outbound,
-		    void **value)
+		    uint64_t cookie, void **value)
 {
 	const struct flow_cache_slot *s = &c->slots[slot_of(t, outbound)];
 
-	if (s->generation != c->generation || s->outbound != outbound ||
+	if (s->generation != c->generation || s->outbound != outbound || s->cookie != cookie ||
 	    memcmp(&s->key, t, FLOW_KEY_LEN))
 		return false;
 	*value = s->value;
 	return true;
 }
 
-void flow_cache_put(struct flow_cache *c, const struct pkt_tuple *t, bool outbound, void *value)
+void flow_cache_put(struct flow_cache *c, const struct pkt_tuple *t, bool outbound,
+		    uint64_t cookie, void *value)
 {
 	struct flow_cache_slot *s = &c->slots[slot_of(t, outbound)];
 
 	memset(&s->key, 0, sizeof(s->key));
 	memcpy(&s->key, t, FLOW_KEY_LEN);
 	s->outbound = outbound;
+	s->cookie = cookie;
 	s->generation = c->generation;
 	s->value = value;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Recent answers by packet flow: a small direct-mapped cache from a packet's
- * addresses, ports and direction to whatever was looked up for them (NULL
- * answers included). Consecutive packets of a flow cost one compare instead
+ * addresses, ports, direction and socket cookie (0 where the kernel gave
+ * none) to whatever was looked up for them (NULL answers included). Consecutive packets of a flow cost one compare instead
  * of the lookups behind it. Entries hold the generation they were made in;
  * the owner of the cache bumps its generation whenever an answer could have
  * changed, which makes every entry stale at once.
@@ -19,6 +19,7 @@
 struct flow_cache_slot {
 	struct pkt_tuple key; /* payload fields zeroed */
 	bool outbound;
+	uint64_t cookie;
 	uint64_t generation;
 	void *value;
 };
@@ -37,8 +38,9 @@ static inline void flow_cache_invalidate(struct flow_cache *c)
 
 /* True with *value set if the flow's answer is known. */
 bool flow_cache_get(const struct flow_cache *c, const struct pkt_tuple *t, bool outbound,
-		    void **value);
+		    uint64_t cookie, void **value);
 
-void flow_cache_put(struct flow_cache *c, const struct pkt_tuple *t, bool outbound, void *value);
+void flow_cache_put(struct flow_cache *c, const struct pkt_tuple *t, bool outbound,
+		    uint64_t cookie, void *value);
 
 #endif

@@ -129,7 +129,7 @@ struct sock_source {
 	uint64_t cgroups_scanned;
 	uint32_t netns;
 	uint32_t only_uid; /* a user not root sees only their own processes; UINT32_MAX: all */
-	struct flow_cache flows; /* packet flow -> struct owner_rec * of by_tuple, or NULL */
+	struct flow_cache flows; /* packet flow -> struct owner_rec * of by_cookie or by_tuple, or NULL */
 	struct owner result;
 	char container[65];
 };
@@ -208,6 +208,7 @@ static void on_owner(struct sock_source *src, const struct sock_event *ev)
 	bound(src->by_cookie);
 	g_hash_table_replace(src->by_cookie, g_memdup2(&ev->cookie, sizeof(ev->cookie)),
 			     intern(src->owners, &rec));
+	flow_cache_invalidate(&src->flows);
 	if (ev->netns != src->netns || !ev->family || !ev->lport)
 		return;
 	key_from_event(ev, &key, ev->rport != 0);
@@ -472,19 +473,27 @@ static struct owner_rec *find_by_tuple(struct sock_source *src, const struct pkt
 	return get_tuple(src, &key);
 }
 
-/* On loopback both ends are ours: the receiver first, as for any inbound packet. */
-static struct owner_rec *owner_of_flow(struct sock_source *src, const struct pkt_tuple *t,
-				       bool outbound)
+/*
+ * By the socket the kernel named, else by addresses; on loopback both ends
+ * are ours: the receiver first, as for any inbound packet.
+ */
+static struct owner_rec *owner_of_packet(struct sock_source *src, const struct packet *pkt,
+					 const struct pkt_tuple *t)
 {
-	struct owner_rec *rec;
+	bool outbound = pkt->dir == PKT_DIR_OUTBOUND;
+	struct owner_rec *rec = NULL;
 	void *cached;
 
-	if (flow_cache_get(&src->flows, t, outbound, &cached))
+	if (t && flow_cache_get(&src->flows, t, outbound, pkt->sock_cookie, &cached))
 		return cached;
-	rec = find_by_tuple(src, t, outbound);
-	if (!rec)
+	if (pkt->sock_cookie)
+		rec = g_hash_table_lookup(src->by_cookie, &pkt->sock_cookie);
+	if (!rec && t)
+		rec = find_by_tuple(src, t, outbound);
+	if (!rec && t)
 		rec = find_by_tuple(src, t, !outbound);
-	flow_cache_put(&src->flows, t, outbound, rec);
+	if (t)
+		flow_cache_put(&src->flows, t, outbound, pkt->sock_cookie, rec);
 	return rec;
 }
 
@@ -550,15 +559,10 @@ static const char *exe_of(struct sock_source *src, uint32_t pid)
 }
 
 const struct owner *sock_source_owner(struct sock_source *src, const struct packet *pkt,
-				      uint16_t linktype)
+				      const struct pkt_tuple *t)
 {
-	struct owner_rec *rec = NULL;
-	struct pkt_tuple t;
+	struct owner_rec *rec = owner_of_packet(src, pkt, t);
 
-	if (pkt->sock_cookie)
-		rec = g_hash_table_lookup(src->by_cookie, &pkt->sock_cookie);
-	if (!rec && !pkt_tuple_parse(pkt->data, pkt->cap_len, linktype, &t))
-		rec = owner_of_flow(src, &t, pkt->dir == PKT_DIR_OUTBOUND);
 	/* Another user's packet is still captured, only without its process. */
 	if (!rec || (src->only_uid != UINT32_MAX && rec->uid != src->only_uid))
 		return NULL;

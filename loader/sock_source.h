@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "owner_filter.h"
 #include "packet_source.h"
+#include "pkt_tuple.h"
 
 struct sock_source;
 
@@ -48,11 +49,12 @@ int sock_source_fd(const struct sock_source *src);
 int sock_source_consume(struct sock_source *src);
 
 /*
- * The owner of @pkt, a packet of @linktype, or NULL. What it points to stays
- * valid until the next sock_source_consume().
+ * The owner of @pkt, or NULL; @t is its parsed addresses, NULL where it has
+ * none (not TCP or UDP). What it points to stays valid until the next
+ * sock_source_consume().
  */
 const struct owner *sock_source_owner(struct sock_source *src, const struct packet *pkt,
-				      uint16_t linktype);
+				      const struct pkt_tuple *t);
 
 /* Detaches everything and frees; NULL is fine. */
 /* Socket events lost in the kernel because the ring was full. */

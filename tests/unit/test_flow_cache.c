@@ -24,24 +24,25 @@ static void test_hit_and_miss(void)
 	int x, y;
 	void *v = NULL;
 
-	CHECK(!flow_cache_get(&c, &a, true, &v), "an empty cache knows nothing");
-	flow_cache_put(&c, &a, true, &x);
-	CHECK(flow_cache_get(&c, &a, true, &v) && v == &x, "the answer put is found");
-	CHECK(!flow_cache_get(&c, &a, false, &v), "the other direction is another question");
-	CHECK(!flow_cache_get(&c, &b, true, &v), "another port is another flow");
+	CHECK(!flow_cache_get(&c, &a, true, 0, &v), "an empty cache knows nothing");
+	flow_cache_put(&c, &a, true, 0, &x);
+	CHECK(flow_cache_get(&c, &a, true, 0, &v) && v == &x, "the answer put is found");
+	CHECK(!flow_cache_get(&c, &a, false, 0, &v), "the other direction is another question");
+	CHECK(!flow_cache_get(&c, &b, true, 0, &v), "another port is another flow");
+	CHECK(!flow_cache_get(&c, &a, true, 7, &v), "another socket is another question");
 	/* The payload is not part of the flow. */
 	a.payload_off = 1;
 	a.payload_len = 999;
-	CHECK(flow_cache_get(&c, &a, true, &v) && v == &x, "payload fields are ignored");
+	CHECK(flow_cache_get(&c, &a, true, 0, &v) && v == &x, "payload fields are ignored");
 	/* NULL is an answer too: no owner. */
-	flow_cache_put(&c, &b, true, NULL);
+	flow_cache_put(&c, &b, true, 0, NULL);
 	v = &y;
-	CHECK(flow_cache_get(&c, &b, true, &v) && v == NULL, "a NULL answer is kept");
+	CHECK(flow_cache_get(&c, &b, true, 0, &v) && v == NULL, "a NULL answer is kept");
 	flow_cache_invalidate(&c);
-	CHECK(!flow_cache_get(&c, &a, true, &v), "invalidation forgets every answer");
-	CHECK(!flow_cache_get(&c, &b, true, &v), "invalidation forgets NULL answers");
-	flow_cache_put(&c, &a, true, &y);
-	CHECK(flow_cache_get(&c, &a, true, &v) && v == &y, "answers after invalidation count");
+	CHECK(!flow_cache_get(&c, &a, true, 0, &v), "invalidation forgets every answer");
+	CHECK(!flow_cache_get(&c, &b, true, 0, &v), "invalidation forgets NULL answers");
+	flow_cache_put(&c, &a, true, 0, &y);
+	CHECK(flow_cache_get(&c, &a, true, 0, &v) && v == &y, "answers after invalidation count");
 }
 
 /* Flows sharing a slot replace each other and are never confused. */
@@ -55,12 +56,12 @@ static void test_collisions(void)
 	for (int i = 0; i < 4 * FLOW_CACHE_SLOTS; i++) {
 		struct pkt_tuple t = flow((uint16_t)(1000 + i), (uint8_t)i);
 
-		flow_cache_put(&c, &t, i & 1, &values[i]);
+		flow_cache_put(&c, &t, i & 1, 0, &values[i]);
 	}
 	for (int i = 0; i < 4 * FLOW_CACHE_SLOTS; i++) {
 		struct pkt_tuple t = flow((uint16_t)(1000 + i), (uint8_t)i);
 
-		if (!flow_cache_get(&c, &t, i & 1, &v))
+		if (!flow_cache_get(&c, &t, i & 1, 0, &v))
 			continue;
 		found++;
 		wrong += v != &values[i];

@@ -132,10 +132,14 @@ static void test_repeats(void)
 	b = a;
 	b.secret[40] = 0xee;
 	CHECK_EQ(secrets_add(s, &b, line, sizeof(line)), 0);
+	/* Its first 16 bytes name it: no two real secrets share them. */
+	b = a;
+	b.secret[20] ^= 1;
+	CHECK_EQ(secrets_add(s, &b, line, sizeof(line)), 0);
 
 	secrets_get_stats(s, &st);
 	CHECK_EQ(st.added, 5);
-	CHECK_EQ(st.repeated, 2);
+	CHECK_EQ(st.repeated, 3);
 	CHECK_EQ(st.invalid, 0);
 	secrets_close(s);
 }
