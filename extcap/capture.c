@@ -334,13 +334,14 @@ static void tls_summary(const struct capture *cap, char *buf, size_t size)
 	snprintf(buf, size, "TLS: %llu secrets, %llu lost in the kernel; %llu packets of %llu "
 		 "connections held for their secrets, %llu connections written before their "
 		 "secrets came (late or missing); %llu handshakes checked against their traffic, "
-		 "%llu failed, %llu could not be checked",
+		 "%llu failed, %llu could not be checked, %llu skipped (over %d a second)",
 		 (unsigned long long)sec.added, (unsigned long long)tls_source_lost(cap->tls),
 		 (unsigned long long)gate.packets_held, (unsigned long long)gate.flows_waited,
 		 (unsigned long long)(gate.flows_timed_out + gate.flows_waiting),
 		 (unsigned long long)(gate.handshakes_verified + gate.handshakes_failed),
 		 (unsigned long long)gate.handshakes_failed,
-		 (unsigned long long)gate.handshakes_unverified);
+		 (unsigned long long)gate.handshakes_unverified,
+		 (unsigned long long)gate.handshakes_skipped, TLS_CHECKS_PER_SECOND);
 }
 
 /* The first ISB's comment: the TLS counts, then what process attribution lost. */

@@ -51,6 +51,8 @@ struct pending {
 struct tls_check {
 	struct fifo_map checks;	 /* the last TLS_CHECK_RANDOMS struct hs_check */
 	struct fifo_map pending; /* the last TLS_CHECK_PENDING struct pending */
+	uint64_t second;	 /* of the handshakes budget_used counts */
+	uint32_t budget_used;
 
 	tls_check_misfit_fn misfit;
 	void *misfit_ctx;
@@ -98,12 +100,37 @@ void tls_check_get_stats(const struct tls_check *c, struct tls_check_stats *st)
 	*st = c->stats;
 }
 
-/* The check of @random, a new one in the oldest slot if there is none. */
-static struct hs_check *find_check(struct tls_check *c, const uint8_t *random)
+/* Whether a handshake first seen at @ts_ns is among its second's TLS_CHECKS_PER_SECOND. */
+static bool within_budget(struct tls_check *c, uint64_t ts_ns)
+{
+	uint64_t second = ts_ns / 1000000000ULL;
+
+	if (second != c->second) {
+		c->second = second;
+		c->budget_used = 0;
+	}
+	if (c->budget_used >= TLS_CHECKS_PER_SECOND)
+		return false;
+	c->budget_used++;
+	return true;
+}
+
+/*
+ * The check of @random, a new one in the oldest slot if there is none; one
+ * over the budget is done before it starts.
+ */
+static struct hs_check *find_check(struct tls_check *c, const uint8_t *random, uint64_t ts_ns)
 {
 	struct hs_check *r = fifo_map_lookup(&c->checks, random);
 
-	return r ? r : fifo_map_add(&c->checks, random);
+	if (r)
+		return r;
+	r = fifo_map_add(&c->checks, random);
+	if (!within_budget(c, ts_ns)) {
+		r->done = true;
+		c->stats.skipped++;
+	}
+	return r;
 }
 
 /* Where a part goes; NULL once the check is done. */
@@ -152,7 +179,7 @@ void tls_check_secret(struct tls_check *c, const struct tls_secret *secret)
 
 	if (strcmp(secret->label, "SERVER_HANDSHAKE_TRAFFIC_SECRET"))
 		return;
-	r = find_check(c, secret->client_random);
+	r = find_check(c, secret->client_random, secret->ts_ns);
 	p = parts_of(r);
 	if (!p || p->secret_len || !secret->secret_len || secret->secret_len > sizeof(p->secret))
 		return;
@@ -164,9 +191,9 @@ void tls_check_secret(struct tls_check *c, const struct tls_secret *secret)
 
 /* The server's first flight of a TLS 1.3 connection that said hello with @random. */
 static void check_flight(struct tls_check *c, const uint8_t *random,
-			 const struct tls_hello_pkt *pkt)
+			 const struct tls_hello_pkt *pkt, uint64_t ts_ns)
 {
-	struct hs_check *r = find_check(c, random);
+	struct hs_check *r = find_check(c, random, ts_ns);
 	struct check_parts *p = parts_of(r);
 
 	if (!p || p->has_record)
@@ -200,7 +227,8 @@ static void expect_server_hello(struct tls_check *c, const struct tls_hello_pkt 
 }
 
 /* The server's first segment with data says which TLS, and carries the record to check. */
-static void on_server_packet(struct tls_check *c, const struct tls_hello_pkt *pkt)
+static void on_server_packet(struct tls_check *c, const struct tls_hello_pkt *pkt,
+			     uint64_t ts_ns)
 {
 	struct pending *p = fifo_map_lookup(&c->pending, &pkt->key);
 
@@ -209,16 +237,17 @@ static void on_server_packet(struct tls_check *c, const struct tls_hello_pkt *pk
 		return;
 	fifo_map_remove(&c->pending, p);
 	if (pkt->server_hello == SH_TLS13)
-		check_flight(c, p->random, pkt);
+		check_flight(c, p->random, pkt, ts_ns);
 	else if (pkt->server_hello == SH_CUT)
 		c->stats.unverified++;
 	/* SH_TLS12 has nothing to check; SH_NONE is no handshake we know. */
 }
 
-void tls_check_packet(struct tls_check *c, const struct tls_hello_pkt *pkt, bool may_wait)
+void tls_check_packet(struct tls_check *c, const struct tls_hello_pkt *pkt, bool may_wait,
+		      uint64_t ts_ns)
 {
 	if (pkt->client_hello && may_wait)
 		expect_server_hello(c, pkt);
 	else if (fifo_map_size(&c->pending))
-		on_server_packet(c, pkt);
+		on_server_packet(c, pkt, ts_ns);
 }

@@ -16,6 +16,13 @@
  * The gate (tls_gate.h) feeds it every packet it checks and every secret,
  * so it runs for every ClientHello that may wait, held or not.
  *
+ * At most TLS_CHECKS_PER_SECOND handshakes are checked a second, the first
+ * ones to show a part; the others are counted as skipped. A check costs
+ * about as much CPU as everything else ecap-tls does for its connection
+ * (two HKDF expansions and a cipher block through libcrypto's EVP layer,
+ * ~30k instructions), and a misread library fails every handshake it
+ * makes, so a sample finds it as surely.
+ *
  * Memory is bounded: the connections of the last TLS_CHECK_PENDING
  * ClientHellos are watched for their ServerHello, and the gathered halves of
  * the last TLS_CHECK_RANDOMS handshakes are kept; the oldest go first. A
@@ -33,6 +40,7 @@
 
 #define TLS_CHECK_PENDING 16384
 #define TLS_CHECK_RANDOMS 16384
+#define TLS_CHECKS_PER_SECOND 128
 
 /* TLS 1.3 handshakes whose server handshake secret was held against their traffic */
 struct tls_check_stats {
@@ -40,6 +48,7 @@ struct tls_check_stats {
 	uint64_t failed;   /* ... and did not: the library was misread */
 	/* ... or could not be: ServerHello cut short, no encrypted record in its segment */
 	uint64_t unverified;
+	uint64_t skipped; /* not held against anything: over TLS_CHECKS_PER_SECOND */
 };
 
 struct tls_check;
@@ -57,14 +66,18 @@ void tls_check_free(struct tls_check *c);
 void tls_check_on_misfit(struct tls_check *c, tls_check_misfit_fn fn, void *ctx);
 
 /*
- * A parsed TCP packet. A ClientHello starts watching its connection when
- * @may_wait (its secrets will come: see tls_gate_check()); the server's first
- * segment with data then gives the check its record. Seeing a packet again
- * changes nothing.
+ * A parsed TCP packet captured at @ts_ns. A ClientHello starts watching its
+ * connection when @may_wait (its secrets will come: see tls_gate_check());
+ * the server's first segment with data then gives the check its record.
+ * Seeing a packet again changes nothing.
  */
-void tls_check_packet(struct tls_check *c, const struct tls_hello_pkt *pkt, bool may_wait);
+void tls_check_packet(struct tls_check *c, const struct tls_hello_pkt *pkt, bool may_wait,
+		      uint64_t ts_ns);
 
-/* A new secret: a SERVER_HANDSHAKE_TRAFFIC_SECRET is checked, others are ignored. */
+/*
+ * A new secret: a SERVER_HANDSHAKE_TRAFFIC_SECRET is checked (its ts_ns counts
+ * for the budget), others are ignored.
+ */
 void tls_check_secret(struct tls_check *c, const struct tls_secret *secret);
 
 void tls_check_get_stats(const struct tls_check *c, struct tls_check_stats *st);

@@ -349,7 +349,7 @@ enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32
 
 	tls_gate_expire(g, now_ns);
 	if (!tls_hello_read(data, t, &pkt)) {
-		tls_check_packet(g->check, &pkt, may_wait);
+		tls_check_packet(g->check, &pkt, may_wait, ts_ns);
 		if (pkt.client_hello) {
 			if (may_wait)
 				on_client_hello(g, &pkt, ts_ns, now_ns);
@@ -373,4 +373,5 @@ void tls_gate_get_stats(const struct tls_gate *g, struct tls_gate_stats *st)
 	st->handshakes_verified = check.verified;
 	st->handshakes_failed = check.failed;
 	st->handshakes_unverified = check.unverified;
+	st->handshakes_skipped = check.skipped;
 }

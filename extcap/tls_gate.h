@@ -68,6 +68,7 @@ struct tls_gate_stats {
 	uint64_t handshakes_failed;   /* ... and did not: the library was misread */
 	/* ... or could not be: ServerHello cut short, no encrypted record in its segment */
 	uint64_t handshakes_unverified;
+	uint64_t handshakes_skipped; /* over tls_check.h's TLS_CHECKS_PER_SECOND */
 };
 
 /* NULL on allocation failure. @max_wait_ns 0 means never hold. */

@@ -18,7 +18,7 @@ static void feed(struct tls_check *c, const struct spec *sp, bool may_wait)
 	struct tls_hello_pkt pkt;
 
 	if (!parse(sp, &pkt))
-		tls_check_packet(c, &pkt, may_wait);
+		tls_check_packet(c, &pkt, may_wait, 0);
 }
 
 static void secret_bytes(struct tls_check *c, const uint8_t *random, const char *label,
@@ -213,6 +213,42 @@ static void test_bounds(void)
 	tls_check_free(c);
 }
 
+/* Over TLS_CHECKS_PER_SECOND handshakes in a second, the rest are skipped, and the next second checks again. */
+static void test_budget(void)
+{
+	struct tls_check *c = tls_check_new();
+	struct tls_secret sec;
+	uint8_t random[32];
+	uint32_t i;
+
+	for (i = 0; i <= TLS_CHECKS_PER_SECOND; i++) {
+		numbered_random(i, random);
+		sec = make_secret(random, "SERVER_HANDSHAKE_TRAFFIC_SECRET", s_hs, 32, 3);
+		sec.ts_ns = 5000000000ULL + i;
+		tls_check_secret(c, &sec);
+	}
+	CHECK_EQ(stats(c).skipped, 1);
+	/* The last one's record changes nothing: it is not checked. */
+	sec.ts_ns = 5000000000ULL + i;
+	tls_check_secret(c, &sec);
+	CHECK_EQ(stats(c).skipped, 1);
+	/* A new second: the RFC's handshake is checked in full. */
+	{
+		struct spec ch = client_hello(4000), sh;
+		uint8_t buf[256];
+
+		sh = from_server(4000, buf, server_flight(buf, true, flight_len));
+		feed(c, &ch, true);
+		sec = make_secret(ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET", s_hs, 32, 3);
+		sec.ts_ns = 6000000000ULL;
+		tls_check_secret(c, &sec);
+		feed(c, &sh, true);
+	}
+	CHECK_EQ(stats(c).verified, 1);
+	CHECK_EQ(stats(c).skipped, 1);
+	tls_check_free(c);
+}
+
 int main(void)
 {
 	rfc8448_load();
@@ -220,5 +256,6 @@ int main(void)
 	test_tls12_and_retry();
 	test_may_not_wait();
 	test_bounds();
+	test_budget();
 	return check_summary("tls_check");
 }
