@@ -473,7 +473,8 @@ int pcapng_write_packet(struct pcapng_writer *w, const struct pcapng_packet *pkt
 	put_u32(&b, cap_len);
 	put_u32(&b, pkt->len);
 	put_padded(&b, pkt->data, cap_len);
-	put_opt_str(&b, OPT_COMMENT, pkt->comment);
+	if (comment_len)
+		put_opt(&b, OPT_COMMENT, pkt->comment, comment_len);
 	if (pkt->flags)
 		put_opt(&b, EPB_FLAGS, &pkt->flags, sizeof(pkt->flags));
 	if (opts)

@@ -64,6 +64,7 @@ struct tls_gate {
 
 	struct held_pkt held[HELD_SLOTS];
 	size_t held_next;
+	size_t held_in_use; /* slots not empty: none, and a passing packet looks at none */
 
 	struct tls_check *check;
 	struct tls_gate_stats stats;
@@ -322,6 +323,8 @@ static void note_held(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
 		if (held_same(&g->held[i], data, cap_len, ts_ns))
 			return;
 	}
+	if (!g->held[g->held_next].data)
+		g->held_in_use++;
 	g->held[g->held_next] = (struct held_pkt){.data = data, .ts_ns = ts_ns, .cap_len = cap_len};
 	g->held_next = (g->held_next + 1) % HELD_SLOTS;
 	g->stats.packets_held++;
@@ -330,9 +333,11 @@ static void note_held(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
 /* A packet that passes leaves the held set, so a new packet in its buffer counts anew. */
 static void note_passed(struct tls_gate *g, const uint8_t *data, uint32_t cap_len, uint64_t ts_ns)
 {
-	for (size_t i = 0; i < HELD_SLOTS; i++) {
-		if (held_same(&g->held[i], data, cap_len, ts_ns))
+	for (size_t i = 0; g->held_in_use && i < HELD_SLOTS; i++) {
+		if (held_same(&g->held[i], data, cap_len, ts_ns)) {
 			g->held[i] = (struct held_pkt){0};
+			g->held_in_use--;
+		}
 	}
 }
 
@@ -359,8 +364,7 @@ enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32
 			return GATE_HOLD;
 		}
 	}
-	if (g->stats.packets_held)
-		note_passed(g, data, cap_len, ts_ns);
+	note_passed(g, data, cap_len, ts_ns);
 	return GATE_PASS;
 }
 

@@ -179,7 +179,10 @@ static bool make_key(const struct pkt_tuple *t, struct tls_flow_key *key)
 /* Only TCP carries the TLS we gate. */
 int tls_hello_read(const uint8_t *data, const struct pkt_tuple *t, struct tls_hello_pkt *pkt)
 {
-	memset(pkt, 0, sizeof(*pkt));
+	/* Not the random and the record: they are read only where a hello says so. */
+	pkt->from_lo = pkt->has_payload = pkt->client_hello = pkt->has_record = false;
+	pkt->server_hello = SH_NONE;
+	pkt->cipher_suite = 0;
 	if (!t || t->protocol != IPPROTO_TCP)
 		return -1;
 	pkt->from_lo = make_key(t, &pkt->key);

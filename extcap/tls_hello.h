@@ -51,7 +51,7 @@ struct tls_hello_pkt {
 	enum tls_server_hello server_hello;
 	uint16_t cipher_suite; /* SH_TLS13 */
 	bool has_record;       /* SH_TLS13, and the first encrypted record starts in the segment */
-	uint8_t record[TLS13_PEEK_LEN];
+	uint8_t record[TLS13_PEEK_LEN]; /* when has_record */
 };
 
 /*
