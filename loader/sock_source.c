@@ -18,6 +18,7 @@
 #include <glib.h>
 #include "cgroup.h"
 #include "flow_cache.h"
+#include "gen_table.h"
 #include "log.h"
 #include "netdev.h"
 #include "owner_filter.h"
@@ -29,9 +30,9 @@
 #include "sockets.skel.h"
 
 /*
- * Sockets and programs remembered at most, like the kernel's LRU maps: past
- * that a table starts afresh (the kernel's view and the next use of each
- * socket fill it again), so a long capture's memory stays flat.
+ * Sockets and programs remembered at most, like the kernel's LRU maps, so a
+ * long capture's memory stays flat. The socket tables forget the sockets no
+ * packet used lately (gen_table.h); the program table starts afresh.
  */
 #define MAX_REMEMBERED 65536
 
@@ -121,8 +122,8 @@ struct sock_source {
 	struct ring_buffer *ring;
 	GPtrArray *links;
 	GHashTable *owners;    /* struct owner_rec, one per owner, shared by the two below */
-	GHashTable *by_cookie; /* uint64 -> struct owner_rec */
-	GHashTable *by_tuple;  /* struct tuple_key -> struct owner_rec */
+	struct gen_table by_cookie; /* uint64 -> struct owner_rec */
+	struct gen_table by_tuple;  /* struct tuple_key -> struct owner_rec */
 	GHashTable *exes;      /* pid -> path */
 	GHashTable *cgroups;   /* cgroup id -> path */
 	char cgroup_root[PATH_MAX];
@@ -161,15 +162,14 @@ static void bound(GHashTable *table)
 static void put_tuple(struct sock_source *src, const struct tuple_key *key,
 		      const struct owner_rec *rec)
 {
-	bound(src->by_tuple);
-	g_hash_table_replace(src->by_tuple, g_memdup2(key, sizeof(*key)), intern(src->owners, rec));
+	gen_table_insert(&src->by_tuple, g_memdup2(key, sizeof(*key)), intern(src->owners, rec));
 	/* The record a flow was cached with may be freed, or a better one may exist now. */
 	flow_cache_invalidate(&src->flows);
 }
 
 static struct owner_rec *get_tuple(struct sock_source *src, const struct tuple_key *key)
 {
-	return g_hash_table_lookup(src->by_tuple, key);
+	return gen_table_lookup(&src->by_tuple, key);
 }
 
 static void owner_from_event(const struct sock_event *ev, struct owner_rec *rec)
@@ -205,9 +205,8 @@ static void on_owner(struct sock_source *src, const struct sock_event *ev)
 
 	owner_from_event(ev, &rec);
 	exe_of(src, rec.pid); /* now, while the process surely lives */
-	bound(src->by_cookie);
-	g_hash_table_replace(src->by_cookie, g_memdup2(&ev->cookie, sizeof(ev->cookie)),
-			     intern(src->owners, &rec));
+	gen_table_insert(&src->by_cookie, g_memdup2(&ev->cookie, sizeof(ev->cookie)),
+			 intern(src->owners, &rec));
 	flow_cache_invalidate(&src->flows);
 	if (ev->netns != src->netns || !ev->family || !ev->lport)
 		return;
@@ -227,7 +226,7 @@ static void on_tuple(struct sock_source *src, const struct sock_event *ev)
 	if (ev->netns != src->netns)
 		return;
 	key_from_event(ev, &key, true);
-	owner = g_hash_table_lookup(src->by_cookie, &ev->cookie);
+	owner = gen_table_lookup(&src->by_cookie, &ev->cookie);
 	if (owner) {
 		put_tuple(src, &key, owner);
 		return;
@@ -487,7 +486,7 @@ static struct owner_rec *owner_of_packet(struct sock_source *src, const struct p
 	if (t && flow_cache_get(&src->flows, t, outbound, pkt->sock_cookie, &cached))
 		return cached;
 	if (pkt->sock_cookie)
-		rec = g_hash_table_lookup(src->by_cookie, &pkt->sock_cookie);
+		rec = gen_table_lookup(&src->by_cookie, &pkt->sock_cookie);
 	if (!rec && t)
 		rec = find_by_tuple(src, t, outbound);
 	if (!rec && t)
@@ -653,8 +652,8 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 	*out = NULL;
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
 	src->owners = g_hash_table_new_full(owner_hash, owner_equal, free_rec, NULL);
-	src->by_cookie = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, release);
-	src->by_tuple = g_hash_table_new_full(tuple_hash, tuple_equal, g_free, release);
+	gen_table_init(&src->by_cookie, MAX_REMEMBERED, g_int64_hash, g_int64_equal, g_free, release);
+	gen_table_init(&src->by_tuple, MAX_REMEMBERED, tuple_hash, tuple_equal, g_free, release);
 	src->exes = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	src->cgroups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	src->netns = our_netns();
@@ -721,8 +720,8 @@ void sock_source_close(struct sock_source *src)
 	ring_buffer__free(src->ring);
 	sockets_bpf__destroy(src->skel);
 	/* The socket tables first: they hold the owners' records. */
-	g_hash_table_destroy(src->by_cookie);
-	g_hash_table_destroy(src->by_tuple);
+	gen_table_destroy(&src->by_cookie);
+	gen_table_destroy(&src->by_tuple);
 	g_hash_table_destroy(src->owners);
 	g_hash_table_destroy(src->exes);
 	g_hash_table_destroy(src->cgroups);
