@@ -9,14 +9,14 @@
 # of them TLS 1.3 and half TLS 1.2, paced to SOAK_RATE a second. ecap-tls
 # captures the server's end of the veth into a file for the whole run; every
 # SOAK_INTERVAL seconds we note its VmRSS, the entries of its kernel maps that
-# grow with connections (tls_seen: the secrets' dedupe LRU; owners and tuples:
-# socket owners, LRUs too), the file's size and the handshakes made so far.
+# grow with connections (tls_seen: the secrets' dedupe, a fixed array of 4096;
+# owners and tuples: socket owners, LRUs), the file's size and the handshakes made so far.
 # At the end the file is checked, from the file alone, for every handshake's
 # secrets (tests/e2e/pcapng_secrets.py check), and ecap-tls's own counts of
 # lost and late secrets and of packets lost in the kernel are read.
 #
 # Not visible from outside: the user-space dedupe ring of secrets
-# (extcap/secrets.c, 65536 digests) and the TLS gate's rings; they are
+# (extcap/secrets.c, 65536 keys) and the TLS gate's rings; they are
 # allocated at start and filled lazily, so they show as RSS that grows until
 # they are full (65536 secrets: about 22000 connections at 3 secrets each on
 # average) and then stays put.
@@ -225,7 +225,7 @@ plot() {
 		set xlabel offset 0,0.5
 		plot "$SAMPLES" using (\$1 / 60):(\$2 / 1024) with linespoints lw 2 title "VmRSS", \
 		     "$SAMPLES" using (\$1 / 60):(\$3 / 1024) with lines dt 2 title "RssAnon", \
-		     "$SAMPLES" using (\$1 / 60):4 axes x1y2 with lines title "tls_seen entries (LRU, 16384)", \
+		     "$SAMPLES" using (\$1 / 60):4 axes x1y2 with lines title "tls_seen entries (array, 4096)", \
 		     "$SAMPLES" using (\$1 / 60):5 axes x1y2 with lines title "owners entries (LRU, 65536)", \
 		     "$SAMPLES" using (\$1 / 60):6 axes x1y2 with lines title "tuples entries (LRU, 65536)"
 	EOF
@@ -345,9 +345,9 @@ section() {
 	echo "python3's ssl makes new connections to nginx at $SOAK_RATE a second, half TLS 1.3 and half"
 	echo "TLS 1.2, each a full handshake, one request and the server's close. Sampled every"
 	echo "$SOAK_INTERVAL s: ecap-tls's resident memory (VmRSS, RssAnon) and the entries of its kernel maps"
-	echo "that grow with connections: \`tls_seen\` (the secrets' dedupe, an LRU of 16384),"
+	echo "that grow with connections: \`tls_seen\` (the secrets' dedupe, a fixed array of 4096),"
 	echo "\`owners\` and \`tuples\` (socket owners by cookie and by addresses, LRUs of 65536)."
-	echo "The user-space dedupe of secrets (a ring of 65536 digests) and the TLS gate's"
+	echo "The user-space dedupe of secrets (a ring of 65536 keys) and the TLS gate's"
 	echo "ring of client randoms (65536, one per connection) are not visible from outside;"
 	echo "they are filled lazily, so their pages show in RSS until they are full (at"
 	echo "$RATE_REACHED connections/s after about $FILL_SECONDS s). The slope of RSS is taken over the"
