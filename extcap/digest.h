@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SHA-256 and SHA-384, plain and as HMAC, from libcrypto, for the TLS 1.3
- * key schedule (one check per handshake) and the secrets' dedupe (one digest
- * per secret). Both run at the rate of new connections, where GLib's portable
- * SHA-2 and its allocating HMAC took a fifth of the capture's CPU. The
- * algorithms are fetched from libcrypto once, not by name on every call, and
- * one context serves every call: not for use from several threads.
+ * key schedule (the check of a handshake's secrets). It runs at the rate of
+ * new connections, where GLib's portable SHA-2 and its allocating HMAC took a
+ * fifth of the capture's CPU. The algorithms are fetched from libcrypto once,
+ * not by name on every call, and one context serves every call: not for use
+ * from several threads.
  *
  * @hash_len picks the hash: 32 for SHA-256, 48 for SHA-384.
  */
