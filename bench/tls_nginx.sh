@@ -3,8 +3,11 @@
 # namespace of its own) driven by wrk, keep-alive and one new TLS connection
 # per request (Connection: close), with and without ecap-tls capturing that
 # loopback. The configurations alternate round by round in the same run, so
-# that drift of the machine hits them alike; requests/s are medians over the
-# rounds, ratios medians of each round's ratio to that round's "none". Prints
+# that drift of the machine hits them alike, and each one runs between two
+# runs without capture: this VM's speed moves in phases of seconds to minutes
+# (keep-alive without capture has ranged over 120k-230k requests/s in one
+# hour), so each measurement's ratio is to the mean of the two runs around it.
+# Requests/s are medians over the rounds, ratios medians of those ratios. Prints
 # a markdown section and writes it to $BENCH_OUT/tls.md (bench/run.sh puts it
 # into docs/BENCHMARKS.md). Not a test: run it by hand, as root.
 #
@@ -20,7 +23,8 @@
 #             SSLKEYLOGFILE, so bench/sslkeylog.c, preloaded, sets OpenSSL's
 #             key-log callback; the usual way to get decryptable captures
 #             without ecap-tls
-# CONFIGS="none capture" MODES=close (say) measure a subset, for a quick look.
+# CONFIGS="capture" MODES=close (say) measure a subset, for a quick look; runs
+# without capture are always made.
 # Targets (issue 3): capture/none >= 0.97 keep-alive, >= 0.90 new connections.
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 source "$E2E_DIR/tls_lib.sh"
@@ -86,8 +90,9 @@ capture_options() { # CONFIG
 }
 
 # One measurement: requests/s of MODE under CONFIG; appends to $WORK/results
-# "CONFIG MODE RPS LOST SESSIONS ROUND" (LOST: packets lost in the kernel;
-# SESSIONS: distinct client randoms in the capture's secrets; - where none).
+# "CONFIG MODE RPS LOST SESSIONS ROUND SEQ" (LOST: packets lost in the kernel;
+# SESSIONS: distinct client randoms in the capture's secrets; - where none;
+# SEQ: the measurement's place in the run).
 measure() { # CONFIG MODE ROUND
 	local config=$1 mode=$2 rps lost=- sessions=- file=$WORK/bench.pcapng opt
 	if [ "$config" = none ]; then
@@ -123,7 +128,8 @@ measure() { # CONFIG MODE ROUND
 		fi
 		rm -f "$file"
 	fi
-	echo "$config $mode $rps ${lost:--} $sessions $3" >>"$WORK/results"
+	SEQ=$((SEQ + 1))
+	echo "$config $mode $rps ${lost:--} $sessions $3 $SEQ" >>"$WORK/results"
 	printf '%-8s %-9s %10.0f req/s  lost %s  sessions with secrets %s\n' \
 		"$config" "$mode" "$rps" "${lost:--}" "$sessions" >&2
 }
@@ -134,13 +140,16 @@ VERSION=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 # Warm-up, not counted.
 run_wrk keepalive >/dev/null
 # Each round starts with the next configuration, so none of them always runs
-# first or after the same one.
-read -ra configs <<<"$CONFIGS"
+# first or after the same one; a run without capture before and after each.
+read -ra configs <<<"${CONFIGS//none/}"
+SEQ=0
 for round in $(seq "$ROUNDS"); do
 	echo "round $round of $ROUNDS" >&2
 	for mode in $MODES; do
+		measure none "$mode" "$round"
 		for i in "${!configs[@]}"; do
 			measure "${configs[$(((i + round) % ${#configs[@]}))]}" "$mode" "$round"
+			measure none "$mode" "$round"
 		done
 	done
 done
@@ -157,11 +166,13 @@ median() { # CONFIG MODE COLUMN
 		"$WORK/results" | median_of
 }
 
-# The median over the rounds of CONFIG's requests/s over that round's "none".
+# The median of CONFIG's requests/s over the mean of the two runs without
+# capture around each of its runs.
 ratio() { # CONFIG MODE
-	awk -v c="$1" -v m="$2" '$2 == m && $1 == "none" {none[$6] = $3}
-		$2 == m && $1 == c {rps[$6] = $3}
-		END {for (r in rps) if (r in none) print rps[r] / none[r]}' "$WORK/results" |
+	awk -v c="$1" -v m="$2" '$2 == m && $1 == "none" {none[$7] = $3}
+		$2 == m && $1 == c {rps[$7] = $3}
+		END {for (s in rps) if ((s - 1) in none && (s + 1) in none)
+			print rps[s] / ((none[s - 1] + none[s + 1]) / 2)}' "$WORK/results" |
 		median_of | awk '{ if ($1 == "-") print "-"; else printf "%.3f\n", $1 }'
 }
 
@@ -207,8 +218,9 @@ summary() {
 	close_rps=$(median capture close 3)
 	close_sessions=$(median capture close 5)
 	echo "Medians of $ROUNDS rounds of ${SECONDS_PER_RUN} s per cell, configurations alternating"
-	echo "within each round; wrk -t1 -c$CONNECTIONS on CPU $WRK_CPU, one nginx worker on CPU"
-	echo "$NGINX_CPU, ecap-tls unpinned; HTTPS on loopback in a network namespace, a 6-byte"
+	echo "within each round, each between two runs without capture (its ratio: to their"
+	echo "mean; \"no capture\" is the median of all of them); wrk -t1 -c$CONNECTIONS on CPU"
+	echo "$WRK_CPU, one nginx worker on CPU $NGINX_CPU, ecap-tls unpinned; HTTPS on loopback in a network namespace, a 6-byte"
 	echo "body, TLS 1.3 (wrk's default). \"secrets only\" captures with a filter that no"
 	echo "packet passes, so it costs the uprobes alone. Packets lost in the kernel (ring"
 	echo "buffer full), all rounds: keep-alive $(lost capture keepalive) with capture,"
