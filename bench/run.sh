@@ -75,9 +75,10 @@ document() {
 	echo "($ECAP_TLS), $(tcpdump --version 2>&1 | head -1), $(iperf3 --version | head -1 | cut -d' ' -f1-2)."
 	echo "Load average $LOAD_BEFORE before the run, $LOAD_AFTER after. Configurations"
 	echo "alternate within each round (A B A B, the order rotating round by round) and"
-	echo "results are medians over the rounds, ratios medians of each round's own ratio."
-	echo "This is a 2-core VM shared with other work: treat differences of a few"
-	echo "percent as noise."
+	echo "results are medians over the rounds, ratios medians of each round's own ratio"
+	echo "(for TLS, each run's ratio to the mean of the runs without capture just"
+	echo "before and after it). This is a 2-core VM shared with other work, whose"
+	echo "speed moves in phases: treat differences of a few percent as noise."
 	echo
 	echo "## Targets (issue 6)"
 	echo
