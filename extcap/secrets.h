@@ -10,8 +10,8 @@
  *
  * Memory is bounded: the last SECRETS_REMEMBERED distinct secrets are
  * remembered by their client random, label and first bytes (56 bytes each,
- * about 5 MiB with the hash table at most), the oldest forgotten first. A secret repeated
- * after that many newer ones is reported as new again; that costs one
+ * about 5 MiB with the hash table at most), the oldest forgotten first. A
+ * secret repeated after that many newer ones is reported as new again; that costs one
  * duplicate line, which readers of key logs accept.
  */
 #ifndef ECAP_SECRETS_H

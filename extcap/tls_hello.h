@@ -63,11 +63,9 @@ struct tls_hello_pkt {
 int tls_hello_read(const uint8_t *data, const struct pkt_tuple *t, struct tls_hello_pkt *pkt);
 
 /*
- * The same from the raw bytes: parses a packet of @linktype (1 Ethernet, with up to two VLAN tags; 101 raw
- * IPv4/IPv6) down to TCP, and a ClientHello or a ServerHello (with the
- * encrypted record after it) at the start of its payload.
- * Returns 0 for a TCP packet that can start or continue a connection, -1
- * otherwise. Never reads past @cap_len.
+ * The same from the raw bytes: parses a packet of @linktype (1 Ethernet,
+ * with up to two VLAN tags; 101 raw IPv4/IPv6) down to TCP, then reads it as
+ * tls_hello_read() does, with the same result. Never reads past @cap_len.
  */
 int tls_hello_parse(const uint8_t *data, uint32_t cap_len, uint16_t linktype,
 		    struct tls_hello_pkt *pkt);

@@ -2,8 +2,9 @@
 /*
  * Recent answers by packet flow: a small direct-mapped cache from a packet's
  * addresses, ports, direction and socket cookie (0 where the kernel gave
- * none) to whatever was looked up for them (NULL answers included). Consecutive packets of a flow cost one compare instead
- * of the lookups behind it. Entries hold the generation they were made in;
+ * none) to whatever was looked up for them (NULL answers included).
+ * Consecutive packets of a flow cost one compare instead of the lookups
+ * behind it. Entries hold the generation they were made in;
  * the owner of the cache bumps its generation whenever an answer could have
  * changed, which makes every entry stale at once.
  */

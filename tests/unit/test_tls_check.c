@@ -213,7 +213,10 @@ static void test_bounds(void)
 	tls_check_free(c);
 }
 
-/* Over TLS_CHECKS_PER_SECOND handshakes in a second, the rest are skipped, and the next second checks again. */
+/*
+ * Over TLS_CHECKS_PER_SECOND handshakes in a second, the rest are skipped;
+ * the next second checks again.
+ */
 static void test_budget(void)
 {
 	struct tls_check *c = tls_check_new();
