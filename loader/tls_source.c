@@ -405,7 +405,12 @@ static void scan_process(struct tls_source *src, int pid, bool hold)
 		hook_dynamic_loader(src, m.loader, fd);
 	if (fd >= 0)
 		close(fd);
-	for (guint i = 0; i < m.libssl->len && n < MAX_NEW_LIBS; i++) {
+	/*
+	 * Caught between the loader's mapping of libssl and of the libcrypto it
+	 * needs, the probe could not load it: not met yet, the loader's next
+	 * _dl_debug_state() brings the process back.
+	 */
+	for (guint i = 0; m.crypto[0] && i < m.libssl->len && n < MAX_NEW_LIBS; i++) {
 		paths[n] = g_ptr_array_index(m.libssl, i);
 		fd = open_file(paths[n]);
 		if (fd >= 0 && first_meeting(src, fd))
