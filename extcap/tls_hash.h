@@ -3,8 +3,7 @@
  * GHashTable callbacks for the TLS gate's and the secret check's tables,
  * keyed by connection (struct tls_flow_key) or by ClientHello random.
  *
- * Both keys are what the network sends, so the hash is seeded once per
- * process: crafted collisions cannot turn lookups linear.
+ * Both keys are what the network sends: seeded_hash() hashes them.
  */
 #ifndef ECAP_TLS_HASH_H
 #define ECAP_TLS_HASH_H

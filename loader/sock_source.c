@@ -25,6 +25,7 @@
 #include "packets.h"
 #include "pkt_tuple.h"
 #include "proc_parse.h"
+#include "seeded_hash.h"
 #include "sock_source.h"
 #include "sockets.h"
 #include "sockets.skel.h"
@@ -135,17 +136,10 @@ struct sock_source {
 	char container[65];
 };
 
-/* Eight bytes at a time: a lookup per packet makes this hot. */
+/* Addresses the network sends, looked up per packet. */
 static guint tuple_hash(gconstpointer p)
 {
-	uint64_t words[sizeof(struct tuple_key) / 8 + 1] = { 0 }, h = 0;
-
-	memcpy(words, p, sizeof(struct tuple_key));
-	for (size_t i = 0; i < sizeof(words) / 8; i++) {
-		h = (h ^ words[i]) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	return (guint)(h ^ (h >> 32));
+	return seeded_hash(p, sizeof(struct tuple_key));
 }
 
 static gboolean tuple_equal(gconstpointer a, gconstpointer b)
