@@ -28,7 +28,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #endif
 #endif
 
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -92,6 +91,22 @@ static __always_inline void fill_task(struct tls_event *ev, __u32 type)
 	ev->type = type;
 	ev->pid = id >> 32;
 	ev->tid = (__u32)id;
+}
+
+/*
+ * An event about the current task that user space must act on at once: the
+ * reader is woken now, even behind quiet secrets it has not read yet.
+ */
+static __always_inline void report_now(__u32 type)
+{
+	struct tls_event *ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
+
+	if (!ev)
+		return;
+	fill_task(ev, type);
+	ev->secret_len = 0;
+	ev->lib = 0;
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 }
 
 /*
@@ -247,20 +262,11 @@ int ecap_log_secret(struct pt_regs *ctx)
 SEC("uprobe")
 int ecap_dl_debug_state(struct pt_regs *ctx)
 {
-	struct tls_event *ev;
-
 	/* Another user's libraries are none of ours: we could not read their maps anyway. */
 	if (!current_visible())
 		return 0;
-	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
-	if (!ev)
-		return 0;
-	fill_task(ev, TLS_EVENT_LOADED);
-	ev->secret_len = 0;
-	ev->lib = 0;
-	/* A new library must be hooked before its first handshake: wake the reader now,
-	 * even behind quiet secrets it has not read yet. */
-	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	/* A new library must be hooked before its first handshake. */
+	report_now(TLS_EVENT_LOADED);
 	return 0;
 }
 
@@ -272,19 +278,12 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ecap_tls_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct dentry *root = BPF_CORE_READ(p, fs, root.dentry);
-	struct tls_event *ev;
 
 	if ((BPF_CORE_READ(root, d_inode, i_ino) == our_root_ino &&
 	     BPF_CORE_READ(root, d_sb, s_dev) == our_root_dev) ||
 	    !current_visible())
 		return 0;
-	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
-	if (!ev)
-		return 0;
-	fill_task(ev, TLS_EVENT_EXEC);
-	ev->secret_len = 0;
-	ev->lib = 0;
-	/* Its loader maps libssl within a millisecond: wake the reader now. */
-	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	/* Its loader maps libssl within a millisecond. */
+	report_now(TLS_EVENT_EXEC);
 	return 0;
 }
