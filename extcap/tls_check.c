@@ -215,13 +215,9 @@ static void expect_server_hello(struct tls_check *c, const struct tls_hello_pkt 
 {
 	struct pending *p = fifo_map_lookup(&c->pending, &pkt->key);
 
-	if (p) {
-		/* The same hello again (retransmitted, after a HelloRetryRequest) or a new one. */
-		memcpy(p->random, pkt->client_random, TLS_RANDOM_SIZE);
-		p->client_lo = pkt->from_lo;
-		return;
-	}
-	p = fifo_map_add(&c->pending, &pkt->key);
+	/* Found: the same hello again (retransmitted, after a HelloRetryRequest) or a new one. */
+	if (!p)
+		p = fifo_map_add(&c->pending, &pkt->key);
 	memcpy(p->random, pkt->client_random, TLS_RANDOM_SIZE);
 	p->client_lo = pkt->from_lo;
 }

@@ -426,13 +426,11 @@ static void scan_process(struct tls_source *src, int pid, bool hold)
 	in_root = other_glibc_root(pid, &m);
 	for (int i = 0; i < n; i++) {
 		struct tls_probe_root root;
+		bool rooted = in_root && !open_root(&m, paths[i], &root);
 
-		if (in_root && !open_root(&m, paths[i], &root)) {
-			hook_libssl(src, paths[i], fds[i], crypto_fd, &root, false);
+		hook_libssl(src, paths[i], fds[i], crypto_fd, rooted ? &root : NULL, false);
+		if (rooted)
 			close_root(&root);
-		} else {
-			hook_libssl(src, paths[i], fds[i], crypto_fd, NULL, false);
-		}
 		close(fds[i]);
 	}
 	if (crypto_fd >= 0)
