@@ -220,8 +220,9 @@ section() {
 	echo "capture to the first packet readable in its file (pcap record or Enhanced"
 	echo "Packet Block, polled every 0.2 ms by bench/first_packet.py), with 1000"
 	echo "datagrams/s on the captured loopback; the file header's time in brackets."
-	echo "ecap-tls holds each packet 20 ms to write them in order, which is part of"
-	echo "its time to the first packet. tcpdump runs with --immediate-mode -U (each"
+	echo "ecap-tls may hold a packet up to 5 ms to write them in order, and is woken"
+	echo "at the latest every 100 ms or when a ring is a quarter full; that is part"
+	echo "of its time to the first packet. tcpdump runs with --immediate-mode -U (each"
 	echo "packet handed over and written at once; without them its first packet"
 	echo "waits up to libpcap's 1 s block time-out or a full buffer)."
 	echo

@@ -421,19 +421,21 @@ static void print_summary(struct capture *cap)
 			"their process\n", (unsigned long long)sock_source_lost(cap->sockets));
 }
 
-/* Until the next thing to do: a stop by --duration, a held handshake's time-out, a flush. */
+static uint64_t time_until(uint64_t now, uint64_t when)
+{
+	return when > now ? when - now : 0;
+}
+
+/* Until the next thing to do: a stop by --duration, a packet's turn, a held handshake's time-out. */
 static int poll_timeout(const struct capture *cap, uint64_t stop_at)
 {
 	uint64_t now = clock_ns(CLOCK_MONOTONIC), wait = POLL_MS * 1000000ULL;
 
 	if (stop_at)
-		wait = stop_at > now ? MIN(wait, stop_at - now) : 0;
-	if (cap->gate) {
-		uint64_t release = tls_gate_deadline(cap->gate), real = clock_ns(CLOCK_REALTIME);
-
-		if (release != UINT64_MAX)
-			wait = release > real ? MIN(wait, release - real) : 0;
-	}
+		wait = MIN(wait, time_until(now, stop_at));
+	wait = MIN(wait, time_until(now, packet_source_due(cap->packets)));
+	if (cap->gate)
+		wait = MIN(wait, time_until(clock_ns(CLOCK_REALTIME), tls_gate_deadline(cap->gate)));
 	return (int)((wait + 999999) / 1000000);
 }
 

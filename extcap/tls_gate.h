@@ -27,7 +27,7 @@
  * Memory is bounded: at most TLS_GATE_MAX_FLOWS waiting connections (beyond
  * that, new ones pass without waiting, counted in flows_overflow) and the
  * secrets' labels of the last TLS_GATE_RANDOMS client randoms (secrets can
- * arrive before their ClientHello leaves the 20 ms ordering window; then the
+ * arrive before their ClientHello leaves the packets' ordering; then the
  * connection does not wait at all).
  *
  * What the gate reads of a packet, and what it passes unread, is in

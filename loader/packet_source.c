@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
@@ -12,12 +13,15 @@
 #include "packet_source.h"
 #include "packets.h"
 #include "packets.skel.h"
+#include "ring_reader.h"
 
 /*
- * How long a packet is held back in case another CPU still has an earlier one
- * on its way into its ring buffer (stamped, not yet committed).
+ * How long after a packet's stamp an idle CPU may still put an earlier one into
+ * its ring: the TC program stamps a packet and reserves its record within
+ * microseconds, with bottom halves off; a vCPU the host stops in between for
+ * longer puts its packet out of order, with the previous packet's time.
  */
-#define HOLD_NS (20 * 1000 * 1000ULL)
+#define SLACK_NS (5 * 1000 * 1000ULL)
 
 /* The smallest ring per CPU: it must hold a 64 KiB GSO packet. */
 #define MIN_RING_KIB 64
@@ -43,7 +47,9 @@ struct held_packet {
 /* One CPU's packets as its ring gave them: in time order. */
 struct cpu_queue {
 	struct packet_source *src;
+	struct ring_reader ring;
 	struct held_packet *head, *tail;
+	uint64_t last_in; /* stamp of the last packet read: the CPU's next is no earlier */
 };
 
 struct packet_pool {
@@ -53,7 +59,7 @@ struct packet_pool {
 
 struct packet_source {
 	struct packets_bpf *skel;
-	struct ring_buffer *ring;
+	int epoll_fd;		  /* the rings' */
 	int *ring_fds;		  /* per CPU */
 	struct cpu_queue *queues; /* per CPU, merged by time */
 	struct cpu_queue *peeked; /* whose head packet_source_peek() returned */
@@ -65,7 +71,8 @@ struct packet_source {
 	/* Filters the kernel can't run (too long), applied here instead. */
 	struct filter_prog *user_filters;
 	int64_t mono_to_real;
-	uint64_t horizon; /* packets stamped up to here (monotonic) can go */
+	uint64_t horizon; /* every CPU's packets stamped up to here (monotonic) are in */
+	uint64_t due;	  /* when the packet peek() held back may go, by time alone */
 	uint64_t last_ts;
 	int ncpus;
 	int err; /* from the ring buffer callback */
@@ -213,7 +220,7 @@ static void queue_append(struct cpu_queue *q, struct held_packet *held)
 	q->tail = held;
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static int on_event(void *ctx, const void *data, uint32_t size)
 {
 	struct cpu_queue *q = ctx;
 	struct packet_source *src = q->src;
@@ -223,6 +230,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ev) || size - sizeof(*ev) < ev->cap_len || ev->slot >= src->n_devs)
 		return 0;
+	q->last_in = ev->ts_mono;
 	vlan = ev->vlan_proto && ev->cap_len >= 12 &&
 	       src->devs[ev->slot].linktype == LINKTYPE_ETHERNET;
 
@@ -253,19 +261,40 @@ static int on_event(void *ctx, void *data, size_t size)
 
 int packet_source_fd(const struct packet_source *src)
 {
-	return ring_buffer__epoll_fd(src->ring);
+	return src->epoll_fd;
 }
 
 int packet_source_consume(struct packet_source *src)
 {
-	/* Everything stamped before this instant is in the ring once we have read it. */
-	uint64_t horizon = clock_ns(CLOCK_MONOTONIC);
-	int err = ring_buffer__consume(src->ring);
+	/* Everything stamped a slack before this instant is in a ring once we read it. */
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
-	if (err < 0)
-		return src->err ? src->err : err;
-	src->horizon = horizon > HOLD_NS ? horizon - HOLD_NS : 0;
+	for (int cpu = 0; cpu < src->ncpus; cpu++) {
+		int n = ring_reader_drain(&src->queues[cpu].ring, on_event, &src->queues[cpu]);
+
+		if (n < 0)
+			return src->err ? src->err : n;
+	}
+	src->horizon = now > SLACK_NS ? now - SLACK_NS : 0;
 	return 0;
+}
+
+/*
+ * Whether no CPU can still bring a packet earlier than @best's head. Each ring
+ * is in time order: a CPU with a packet queued brings later ones only (@best's
+ * is the earliest head), an idle one none before its last or the horizon.
+ */
+static bool may_go(const struct packet_source *src, const struct cpu_queue *best)
+{
+	uint64_t ts = best->head->ts_mono;
+
+	for (int cpu = 0; cpu < src->ncpus; cpu++) {
+		const struct cpu_queue *q = &src->queues[cpu];
+
+		if (!q->head && ts > q->last_in && ts > src->horizon)
+			return false;
+	}
+	return true;
 }
 
 /* The queue with the earliest packet: a scan, as CPUs are few. */
@@ -288,12 +317,15 @@ const struct packet *packet_source_peek(struct packet_source *src, bool all)
 	struct held_packet *held;
 
 	src->peeked = q;
+	src->due = UINT64_MAX;
 	if (!q)
 		return NULL;
 	held = q->head;
-	if (!all && held->ts_mono > src->horizon)
+	if (!all && !may_go(src, q)) {
+		src->due = held->ts_mono + SLACK_NS;
 		return NULL;
-	/* A packet later than HOLD_NS keeps its place: the file stays in time order. */
+	}
+	/* A packet later than the slack keeps its place: the file stays in time order. */
 	held->pkt.ts_ns = held->ts_mono + src->mono_to_real;
 	if (held->pkt.ts_ns < src->last_ts)
 		held->pkt.ts_ns = src->last_ts;
@@ -316,6 +348,11 @@ void packet_source_next(struct packet_source *src)
 	pool_put(&src->pool, held);
 }
 
+uint64_t packet_source_due(const struct packet_source *src)
+{
+	return src->due;
+}
+
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts)
 {
 	struct iface_stats per_cpu[src->ncpus];
@@ -335,8 +372,9 @@ int packet_source_counts(struct packet_source *src, int dev, struct packet_count
 static int add_cpu_ring(struct packet_source *src, int cpu, size_t size)
 {
 	struct cpu_queue *q = &src->queues[cpu];
+	struct epoll_event ev = { .events = EPOLLIN };
 	__u32 key = cpu;
-	int fd;
+	int fd, err;
 
 	q->src = src;
 	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ecap_pkt_ring", 0, 0, size, NULL);
@@ -345,11 +383,10 @@ static int add_cpu_ring(struct packet_source *src, int cpu, size_t size)
 	src->ring_fds[cpu] = fd;
 	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.events), &key, &fd, BPF_ANY))
 		return -errno;
-	if (!src->ring) {
-		src->ring = ring_buffer__new(fd, on_event, q, NULL);
-		return src->ring ? 0 : -errno;
-	}
-	return ring_buffer__add(src->ring, fd, on_event, q);
+	err = ring_reader_open(&q->ring, fd, size);
+	if (err)
+		return err;
+	return epoll_ctl(src->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
 static int load(struct packet_source *src, const struct packet_source_opts *opts)
@@ -406,14 +443,16 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 	src->n_devs = opts->n_devs;
 	src->mono_to_real = clock_mono_to_real();
 	src->ncpus = libbpf_num_possible_cpus();
+	src->due = UINT64_MAX;
+	src->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
 	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));
 	if (src->ncpus > 0) {
 		src->queues = calloc(src->ncpus, sizeof(*src->queues));
 		src->ring_fds = malloc(src->ncpus * sizeof(*src->ring_fds));
 	}
-	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->queues ||
-	    !src->ring_fds) {
+	if (src->ncpus <= 0 || src->epoll_fd < 0 || !src->hooks || !src->user_filters ||
+	    !src->queues || !src->ring_fds) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -451,13 +490,15 @@ void packet_source_close(struct packet_source *src)
 		return;
 	while (src->n_hooks > 0)
 		tc_detach(&src->hooks[--src->n_hooks]);
-	ring_buffer__free(src->ring);
 	packets_bpf__destroy(src->skel);
 	for (int cpu = 0; src->queues && src->ring_fds && cpu < src->ncpus; cpu++) {
+		ring_reader_close(&src->queues[cpu].ring);
 		free_queue(&src->queues[cpu]);
 		if (src->ring_fds[cpu] >= 0)
 			close(src->ring_fds[cpu]);
 	}
+	if (src->epoll_fd >= 0)
+		close(src->epoll_fd);
 	free(src->queues);
 	free(src->ring_fds);
 	pool_release(&src->pool);
