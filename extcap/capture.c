@@ -426,14 +426,13 @@ static uint64_t time_until(uint64_t now, uint64_t when)
 	return when > now ? when - now : 0;
 }
 
-/* Until the next thing to do: a stop by --duration, a packet's turn, a held handshake's time-out. */
+/* Until the next thing to do: a stop by --duration, a held handshake's time-out, a flush. */
 static int poll_timeout(const struct capture *cap, uint64_t stop_at)
 {
 	uint64_t now = clock_ns(CLOCK_MONOTONIC), wait = POLL_MS * 1000000ULL;
 
 	if (stop_at)
 		wait = MIN(wait, time_until(now, stop_at));
-	wait = MIN(wait, time_until(now, packet_source_due(cap->packets)));
 	if (cap->gate)
 		wait = MIN(wait, time_until(clock_ns(CLOCK_REALTIME), tls_gate_deadline(cap->gate)));
 	return (int)((wait + 999999) / 1000000);

@@ -72,7 +72,6 @@ struct packet_source {
 	struct filter_prog *user_filters;
 	int64_t mono_to_real;
 	uint64_t horizon; /* every CPU's packets stamped up to here (monotonic) are in */
-	uint64_t due;	  /* when the packet peek() held back may go, by time alone */
 	uint64_t last_ts;
 	int ncpus;
 	int err; /* from the ring buffer callback */
@@ -317,14 +316,11 @@ const struct packet *packet_source_peek(struct packet_source *src, bool all)
 	struct held_packet *held;
 
 	src->peeked = q;
-	src->due = UINT64_MAX;
 	if (!q)
 		return NULL;
 	held = q->head;
-	if (!all && !may_go(src, q)) {
-		src->due = held->ts_mono + SLACK_NS;
+	if (!all && !may_go(src, q))
 		return NULL;
-	}
 	/* A packet later than the slack keeps its place: the file stays in time order. */
 	held->pkt.ts_ns = held->ts_mono + src->mono_to_real;
 	if (held->pkt.ts_ns < src->last_ts)
@@ -346,11 +342,6 @@ void packet_source_next(struct packet_source *src)
 		q->tail = NULL;
 	src->last_ts = held->pkt.ts_ns;
 	pool_put(&src->pool, held);
-}
-
-uint64_t packet_source_due(const struct packet_source *src)
-{
-	return src->due;
 }
 
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts)
@@ -443,7 +434,6 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 	src->n_devs = opts->n_devs;
 	src->mono_to_real = clock_mono_to_real();
 	src->ncpus = libbpf_num_possible_cpus();
-	src->due = UINT64_MAX;
 	src->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
 	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));

@@ -60,12 +60,6 @@ int packet_source_consume(struct packet_source *src);
  */
 const struct packet *packet_source_peek(struct packet_source *src, bool all);
 
-/*
- * When the packet the last peek() held back may go (monotonic ns), as no
- * other CPU will bring an earlier one by then; UINT64_MAX if none was held.
- */
-uint64_t packet_source_due(const struct packet_source *src);
-
 /* Done with the packet peek() returned. */
 void packet_source_next(struct packet_source *src);
 
