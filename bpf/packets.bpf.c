@@ -111,8 +111,12 @@ static __always_inline int output(void *ring, struct __sk_buff *skb, const struc
 {
 	if (cap <= 128)
 		return output_direct(ring, skb, ev, cap, 128);
+	if (cap <= 256)
+		return output_direct(ring, skb, ev, cap, 256);
 	if (cap <= 512)
 		return output_direct(ring, skb, ev, cap, 512);
+	if (cap <= 1024)
+		return output_direct(ring, skb, ev, cap, 1024);
 	if (cap <= 1536)
 		return output_direct(ring, skb, ev, cap, 1536);
 	return output_scratch(ring, skb, ev, cap);
