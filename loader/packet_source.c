@@ -435,14 +435,19 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 	src->mono_to_real = clock_mono_to_real();
 	src->ncpus = libbpf_num_possible_cpus();
 	src->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (src->epoll_fd < 0) {
+		err = -errno;
+		log_error("failed to create an epoll set for the packet rings: %s", strerror(errno));
+		goto fail;
+	}
 	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
 	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));
 	if (src->ncpus > 0) {
 		src->queues = calloc(src->ncpus, sizeof(*src->queues));
 		src->ring_fds = malloc(src->ncpus * sizeof(*src->ring_fds));
 	}
-	if (src->ncpus <= 0 || src->epoll_fd < 0 || !src->hooks || !src->user_filters ||
-	    !src->queues || !src->ring_fds) {
+	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->queues ||
+	    !src->ring_fds) {
 		err = -ENOMEM;
 		goto fail;
 	}

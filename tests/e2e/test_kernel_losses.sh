@@ -12,7 +12,12 @@ ip netns exec "$NS" "$ECAP_TLS" -i lo -B 64 -w "$WORK/out.pcapng" udp 2>"$WORK/e
 pid=$!
 started $pid
 wait_for_size "$WORK/out.pcapng" 100
-ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" udp-burst 127.0.0.1 9 65000 200
+# Stopped, the reader cannot keep up however fast it is: the ring holds one such packet.
+kill -STOP $pid
+burst=0
+ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" udp-burst 127.0.0.1 9 65000 200 || burst=$?
+kill -CONT $pid
+[ $burst = 0 ] || fail "the UDP burst failed ($burst)"
 sleep 0.3
 stop_pid $pid TERM || fail "ecap-tls failed: $(cat "$WORK/err")"
 
