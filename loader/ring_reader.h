@@ -3,7 +3,7 @@
  * A reader of one BPF ring buffer that gives the space back once per drain.
  * libbpf's reader (1.1) publishes its position after every record, and the
  * producers read that cache line for every reservation: on the packet rings
- * the line went from CPU to CPU twice per packet.
+ * it went from CPU to CPU with every packet.
  */
 #ifndef ECAP_RING_READER_H
 #define ECAP_RING_READER_H
