@@ -20,6 +20,7 @@
 #include <glib.h>
 
 #include "fifo_map.h"
+#include "hex.h"
 #include "secrets.h"
 
 #define KEY_SECRET_BYTES 16
@@ -155,24 +156,6 @@ static bool secret_valid(const struct tls_secret *sec)
 	       !all_zero(sec->client_random, TLS_RANDOM_SIZE);
 }
 
-/* Two digits per byte from one table: formatting was most of a secret's cost. */
-static char *put_hex(char *p, const uint8_t *data, size_t len)
-{
-	static char pairs[256][2];
-
-	if (!pairs[0][0]) {
-		static const char digits[] = "0123456789abcdef";
-
-		for (int b = 0; b < 256; b++) {
-			pairs[b][0] = digits[b >> 4];
-			pairs[b][1] = digits[b & 0xf];
-		}
-	}
-	for (size_t i = 0; i < len; i++, p += 2)
-		memcpy(p, pairs[data[i]], 2);
-	return p;
-}
-
 /* Returns the line's length (without the NUL), or -ENOSPC. */
 static int format_line(const struct tls_secret *sec, char *line, size_t size)
 {
@@ -185,9 +168,9 @@ static int format_line(const struct tls_secret *sec, char *line, size_t size)
 	memcpy(p, sec->label, label_len);
 	p += label_len;
 	*p++ = ' ';
-	p = put_hex(p, sec->client_random, TLS_RANDOM_SIZE);
+	p = hex_put(p, sec->client_random, TLS_RANDOM_SIZE);
 	*p++ = ' ';
-	p = put_hex(p, sec->secret, sec->secret_len);
+	p = hex_put(p, sec->secret, sec->secret_len);
 	*p++ = '\n';
 	*p = '\0';
 	return (int)len;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <gelf.h>
 #include <libelf.h>
-#include <stdio.h>
 #include <string.h>
 #include "build_id.h"
+#include "hex.h"
 
 static int note_build_id(Elf_Data *data, char *hex)
 {
@@ -17,8 +17,7 @@ static int note_build_id(Elf_Data *data, char *hex)
 		    memcmp((const char *)data->d_buf + name_off, "GNU", 4) ||
 		    note.n_descsz == 0 || note.n_descsz > BUILD_ID_MAX)
 			continue;
-		for (size_t i = 0; i < note.n_descsz; i++)
-			sprintf(hex + 2 * i, "%02x", desc[i]);
+		*hex_put(hex, desc, note.n_descsz) = '\0';
 		return 0;
 	}
 	return -1;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/types.h>
+#include "hex.h"
 #include "proc_parse.h"
 #include "tls.h"
 #include "tls_probe.h"
@@ -419,12 +420,6 @@ static int common_callees(int first, uintptr_t *out)
 	return n;
 }
 
-static void hex(const uint8_t *in, size_t len, char *out)
-{
-	for (size_t i = 0; i < len; i++)
-		sprintf(out + 2 * i, "%02x", in[i]);
-}
-
 /*
  * Calls @candidate as the @hook function (ssl_log_secret or nss_keylog_int)
  * with a made-up label and secret, in a grandchild (a wrong candidate may
@@ -440,8 +435,8 @@ static bool behaves_as(enum tls_hook hook, uintptr_t candidate, void *ssl, const
 
 	for (size_t i = 0; i < sizeof(secret); i++)
 		secret[i] = 0xa5 ^ (uint8_t)(i * 29);
-	hex(random, RANDOM_SIZE, rhex);
-	hex(secret, sizeof(secret), shex);
+	*hex_put(rhex, random, RANDOM_SIZE) = '\0';
+	*hex_put(shex, secret, sizeof(secret)) = '\0';
 	snprintf(want, sizeof(want), PROBE_LABEL " %s %s", rhex, shex);
 
 	pid = fork();
