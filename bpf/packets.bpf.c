@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * TC classifier that copies every packet of the interfaces it is attached to
- * into a ring buffer, after the capture filter (classic BPF, as compiled by
- * libpcap) has accepted it. It never changes the packet's fate.
+ * into a ring, after the capture filter (classic BPF, as compiled by libpcap)
+ * has accepted it. It never changes the packet's fate.
  *
- * One ring per CPU: a shared ring's lock, taken for every packet by every
- * CPU, cost more than the copy. TC programs do not nest on a CPU, so each
- * ring holds its CPU's packets in time order and user space merges them.
+ * One ring per CPU, each a region of one mmapable array that user space
+ * reads (struct ring_head in packets.h). TC programs do not nest on a CPU, so
+ * each ring has one writer and holds its CPU's packets in time order; user
+ * space merges them. A BPF ring buffer per CPU cost twice as much per packet:
+ * its reservation takes a lock with interrupts off and its commit an atomic
+ * exchange, where one writer needs neither.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,23 +18,30 @@
 #include "packet_owner.bpf.h"
 #define TC_ACT_UNSPEC (-1) /* continue with the next classifier or tcx program */
 
+#ifndef __TARGET_ARCH_x86
+#error "publish() relies on x86 keeping stores in order"
+#endif
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Load-time settings, written by user space between open and load. */
 const volatile __u32 snaplen = MAX_SNAPLEN;
+const volatile __u64 ring_size = 64 << 10; /* per CPU, a power of two */
 
-/* The template: user space makes each CPU's ring, of the size -B asks for. */
-struct cpu_ring {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 << 10);
-};
-
+/* Sized by user space: an entry per CPU, each ring_region_size() bytes. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1); /* set to the number of CPUs by user space */
-	__type(key, __u32);
-	__array(values, struct cpu_ring);
-} events SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct ring_head));
+} rings SEC(".maps");
+
+/* Wake-up calls only; what a record says is of no matter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} wakeups SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -48,98 +58,53 @@ struct {
 } stats SEC(".maps");
 
 /*
- * A packet too big for the reservation classes of output() is assembled here
- * before it goes into the ring: a reservation must have a constant size, and
- * a per-CPU map value can't hold a whole GSO packet. One entry per CPU; TC
- * hooks don't nest on a CPU.
+ * The record is complete before user space can see it: x86 makes stores
+ * visible in program order, so a compiler barrier is all it takes.
  */
-struct record {
-	struct pkt_event ev;
-	__u8 data[MAX_SNAPLEN];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* set to the number of CPUs by user space */
-	__type(key, __u32);
-	__type(value, struct record);
-} scratch SEC(".maps");
-
-/*
- * Wakes the reader when the record of @size bytes (@reserved: already counted
- * in the ring's data) takes its ring past a quarter full; the others are
- * quiet. The reader gives the space back once it has read all it found, so
- * waking it for every record past the quarter raised an IRQ-work interrupt
- * per packet while it read. One CPU fills each ring, so each crossing is
- * seen; a reader already woken reads until the ring is empty.
- */
-static __always_inline __u64 wake_at_quarter(void *ring, __u64 size, bool reserved)
+static __always_inline void publish(struct ring_head *ring, __u64 produced)
 {
-	__u64 quarter = bpf_ringbuf_query(ring, BPF_RB_RING_SIZE) / 4;
-	__u64 avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-	__u64 len = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
-
-	if (!reserved)
-		avail += len;
-	return avail >= quarter && avail - len < quarter ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	barrier();
+	*(volatile __u64 *)&ring->produced = produced;
 }
 
 /*
- * A packet of up to @room bytes goes straight into a ring reservation of that
- * size: one copy. Reservations need a constant size, hence a few classes.
+ * Wakes the reader when a record takes its ring past a quarter full; the
+ * others are quiet. The reader gives the space back once it has read all it
+ * found, so waking it for every record past the quarter would interrupt it
+ * for every packet while it reads. One writer per ring: no crossing is missed.
  */
-static __always_inline int output_direct(void *ring, struct __sk_buff *skb,
-					 const struct pkt_event *ev, __u64 cap, const __u32 room)
+static __always_inline void wake_at_quarter(__u64 fill, __u64 len)
 {
+	__u32 one = 1;
+
+	if (fill < ring_size / 4 && fill + len >= ring_size / 4)
+		bpf_ringbuf_output(&wakeups, &one, sizeof(one), BPF_RB_FORCE_WAKEUP);
+}
+
+/*
+ * The record goes where the ring's writing position is; one that runs past
+ * the end goes on into the room after it rather than wrap, and the next
+ * starts at the beginning again.
+ */
+static __always_inline int output(struct ring_head *ring, struct __sk_buff *skb,
+				  const struct pkt_event *ev, __u64 cap)
+{
+	__u64 produced = ring->produced;
+	__u64 fill = produced - *(volatile __u64 *)&ring->consumed;
+	__u64 len = ring_record_size(cap);
 	__u8 *rec;
 
+	/* Bound the very register the helper gets: the verifier wants to see it. */
 	barrier_var(cap);
-	if (cap > room)
+	if (cap > snaplen || fill + len > ring_size)
 		return -1;
-	rec = bpf_ringbuf_reserve(ring, sizeof(*ev) + room, 0);
-	if (!rec)
-		return -1;
+	rec = (__u8 *)(ring + 1) + (produced & (ring_size - 1));
 	__builtin_memcpy(rec, ev, sizeof(*ev));
-	if (cap && bpf_skb_load_bytes(skb, 0, rec + sizeof(*ev), cap)) {
-		bpf_ringbuf_discard(rec, 0);
+	if (cap && bpf_skb_load_bytes(skb, 0, rec + sizeof(*ev), cap))
 		return -1;
-	}
-	bpf_ringbuf_submit(rec, wake_at_quarter(ring, sizeof(*ev) + room, true));
+	publish(ring, produced + len);
+	wake_at_quarter(fill, len);
 	return 0;
-}
-
-/* Bigger ones (jumbo frames, GSO) are put together in the CPU's scratch record first. */
-static __always_inline int output_scratch(void *ring, struct __sk_buff *skb,
-					  const struct pkt_event *ev, __u64 cap)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct record *rec = bpf_map_lookup_elem(&scratch, &cpu);
-
-	/* Bound the very register the helpers get: the verifier wants to see it. */
-	barrier_var(cap);
-	if (!rec || cap > MAX_SNAPLEN)
-		return -1;
-	rec->ev = *ev;
-	if (cap && bpf_skb_load_bytes(skb, 0, rec->data, cap))
-		return -1;
-	return bpf_ringbuf_output(ring, rec, sizeof(rec->ev) + cap,
-				  wake_at_quarter(ring, sizeof(rec->ev) + cap, false));
-}
-
-static __always_inline int output(void *ring, struct __sk_buff *skb, const struct pkt_event *ev,
-				  __u64 cap)
-{
-	if (cap <= 128)
-		return output_direct(ring, skb, ev, cap, 128);
-	if (cap <= 256)
-		return output_direct(ring, skb, ev, cap, 256);
-	if (cap <= 512)
-		return output_direct(ring, skb, ev, cap, 512);
-	if (cap <= 1024)
-		return output_direct(ring, skb, ev, cap, 1024);
-	if (cap <= 1536)
-		return output_direct(ring, skb, ev, cap, 1536);
-	return output_scratch(ring, skb, ev, cap);
 }
 
 static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
@@ -148,7 +113,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	struct iface_stats *st;
 	struct iface_cfg *cfg;
 	struct pkt_event ev;
-	void *ring;
+	struct ring_head *ring;
 	__u64 now = bpf_ktime_get_ns(), cap;
 
 	cfg = bpf_map_lookup_elem(&ifaces, &ifindex);
@@ -171,7 +136,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 		return;
 	st->accepted++;
 
-	ring = bpf_map_lookup_elem(&events, &cpu);
+	ring = bpf_map_lookup_elem(&rings, &cpu);
 	if (!ring)
 		goto lost;
 	if (cap > snaplen)

@@ -6,7 +6,7 @@
 #ifndef ECAP_PACKETS_H
 #define ECAP_PACKETS_H
 
-/* tcpdump's largest snapshot length; the scratch buffer is sized for it. */
+/* tcpdump's largest snapshot length. */
 #define MAX_SNAPLEN	 262144
 /* Interfaces one capture can attach to. */
 #define MAX_IFACES	 256
@@ -21,7 +21,7 @@ enum pkt_dir {
 	PKT_DIR_OUTBOUND = 2,
 };
 
-/* One ring buffer record: this header, then cap_len bytes of packet data. */
+/* One ring record: this header, then cap_len bytes of packet data, padded to 8. */
 struct pkt_event {
 	__u64 ts_mono;	  /* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
 	__u64 sock_cookie; /* owning socket where the kernel knows it, else 0 */
@@ -33,6 +33,25 @@ struct pkt_event {
 	__u16 slot;	  /* iface_cfg.slot of the interface */
 	__u8 dir;	  /* enum pkt_dir */
 	__u8 pad[5];
+};
+
+static inline __u64 ring_record_size(__u64 cap_len)
+{
+	return (sizeof(struct pkt_event) + cap_len + 7) & ~7ULL;
+}
+
+/*
+ * A CPU's packet ring, an entry of the mmapable rings map: this head, then
+ * ring_size bytes of records, then room for a whole record past the end, so
+ * that no record wraps. Positions count bytes from the start and only grow;
+ * a record is at (position & (ring_size - 1)). Each counter has its cache
+ * line: the writer reads the consumer's once per packet.
+ */
+struct ring_head {
+	__u64 produced; /* written by the TC program, once a record is complete */
+	__u64 pad0[7];
+	__u64 consumed; /* written by user space, once it has read up to there */
+	__u64 pad1[7];
 };
 
 /* struct sock_filter, the format pcap_compile() produces. */

@@ -4,16 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
 #include "filter.h"
 #include "log.h"
+#include "packet_ring.h"
 #include "packet_source.h"
 #include "packets.h"
 #include "packets.skel.h"
-#include "ring_reader.h"
 
 /*
  * How long after a packet's stamp an idle CPU may still put an earlier one into
@@ -47,7 +47,7 @@ struct held_packet {
 /* One CPU's packets as its ring gave them: in time order. */
 struct cpu_queue {
 	struct packet_source *src;
-	struct ring_reader ring;
+	struct packet_ring ring;
 	struct held_packet *head, *tail;
 	uint64_t last_in; /* stamp of the last packet read: the CPU's next is no earlier */
 };
@@ -59,9 +59,10 @@ struct packet_pool {
 
 struct packet_source {
 	struct packets_bpf *skel;
-	int epoll_fd;		  /* the rings' */
-	int *ring_fds;		  /* per CPU */
-	struct cpu_queue *queues; /* per CPU, merged by time */
+	void *rings;		    /* the rings map, mapped */
+	size_t rings_len;
+	struct ring_buffer *wakeups; /* readable when a ring passes a quarter full */
+	struct cpu_queue *queues;   /* per CPU, merged by time */
 	struct cpu_queue *peeked; /* whose head packet_source_peek() returned */
 	struct packet_pool pool;
 	const struct netdev *devs;
@@ -219,15 +220,14 @@ static void queue_append(struct cpu_queue *q, struct held_packet *held)
 	q->tail = held;
 }
 
-static int on_event(void *ctx, const void *data, uint32_t size)
+static int on_event(void *ctx, const struct pkt_event *ev)
 {
 	struct cpu_queue *q = ctx;
 	struct packet_source *src = q->src;
-	const struct pkt_event *ev = data;
 	struct held_packet *held;
 	bool vlan;
 
-	if (size < sizeof(*ev) || size - sizeof(*ev) < ev->cap_len || ev->slot >= src->n_devs)
+	if (ev->slot >= src->n_devs)
 		return 0;
 	q->last_in = ev->ts_mono;
 	vlan = ev->vlan_proto && ev->cap_len >= 12 &&
@@ -260,19 +260,27 @@ static int on_event(void *ctx, const void *data, uint32_t size)
 
 int packet_source_fd(const struct packet_source *src)
 {
-	return src->epoll_fd;
+	return ring_buffer__epoll_fd(src->wakeups);
+}
+
+/* A wake-up call carries nothing: the rings say what there is. */
+static int on_wakeup(void *ctx, void *data, size_t size)
+{
+	return 0;
 }
 
 int packet_source_consume(struct packet_source *src)
 {
 	/* Everything stamped a slack before this instant is in a ring once we read it. */
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	int err = ring_buffer__consume(src->wakeups);
 
+	if (err < 0)
+		return err;
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		int n = ring_reader_drain(&src->queues[cpu].ring, on_event, &src->queues[cpu]);
-
-		if (n < 0)
-			return src->err ? src->err : n;
+		err = packet_ring_drain(&src->queues[cpu].ring, on_event, &src->queues[cpu]);
+		if (err < 0)
+			return src->err ? src->err : err;
 	}
 	src->horizon = now > SLACK_NS ? now - SLACK_NS : 0;
 	return 0;
@@ -360,28 +368,29 @@ int packet_source_counts(struct packet_source *src, int dev, struct packet_count
 	return 0;
 }
 
-static int add_cpu_ring(struct packet_source *src, int cpu, size_t size)
+/* Every CPU's ring, from one mapping of the rings map: an entry each. */
+static int map_rings(struct packet_source *src, uint64_t ring_size, uint32_t snaplen, size_t entry)
 {
-	struct cpu_queue *q = &src->queues[cpu];
-	struct epoll_event ev = { .events = EPOLLIN };
-	__u32 key = cpu;
-	int fd, err;
-
-	q->src = src;
-	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ecap_pkt_ring", 0, 0, size, NULL);
-	if (fd < 0)
-		return fd;
-	src->ring_fds[cpu] = fd;
-	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.events), &key, &fd, BPF_ANY))
+	src->rings_len = entry * src->ncpus;
+	src->rings = mmap(NULL, src->rings_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  bpf_map__fd(src->skel->maps.rings), 0);
+	if (src->rings == MAP_FAILED) {
+		src->rings = NULL;
 		return -errno;
-	err = ring_reader_open(&q->ring, fd, size);
-	if (err)
-		return err;
-	return epoll_ctl(src->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	}
+	for (int cpu = 0; cpu < src->ncpus; cpu++) {
+		src->queues[cpu].src = src;
+		packet_ring_init(&src->queues[cpu].ring, (uint8_t *)src->rings + cpu * entry,
+				 ring_size, snaplen);
+	}
+	src->wakeups = ring_buffer__new(bpf_map__fd(src->skel->maps.wakeups), on_wakeup, NULL, NULL);
+	return src->wakeups ? 0 : -errno;
 }
 
 static int load(struct packet_source *src, const struct packet_source_opts *opts)
 {
+	uint64_t ring_size = ring_bytes(opts->ring_kib, src->ncpus);
+	size_t entry = packet_ring_entry_size(ring_size, opts->snaplen, sysconf(_SC_PAGESIZE));
 	int err;
 
 	src->skel = packets_bpf__open();
@@ -390,6 +399,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		return -errno;
 	}
 	src->skel->rodata->snaplen = opts->snaplen;
+	src->skel->rodata->ring_size = ring_size;
 	if (opts->owner_filter)
 		OWNER_FILTER_RODATA(src->skel->rodata, opts->owner_filter);
 	err = owner_maps_reuse(opts->owner_maps, src->skel->maps.owners, src->skel->maps.tuples,
@@ -398,23 +408,19 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		log_error("failed to share the socket owner maps: %s", strerror(-err));
 		return err;
 	}
-	bpf_map__set_max_entries(src->skel->maps.events, src->ncpus);
-	bpf_map__set_max_entries(src->skel->maps.scratch, src->ncpus);
+	bpf_map__set_max_entries(src->skel->maps.rings, src->ncpus);
+	bpf_map__set_value_size(src->skel->maps.rings, entry);
 
 	err = packets_bpf__load(src->skel);
 	if (err) {
 		log_load_error("packet capture", err);
 		return err;
 	}
-	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		err = add_cpu_ring(src, cpu, ring_bytes(opts->ring_kib, src->ncpus));
-		if (err) {
-			log_error("failed to set up the packet ring buffer of CPU %d: %s", cpu,
-				  strerror(-err));
-			return err;
-		}
-	}
-	return 0;
+	err = map_rings(src, ring_size, opts->snaplen, entry);
+	if (err)
+		log_error("failed to map the packet rings (%zu bytes): %s", src->rings_len,
+			  strerror(-err));
+	return err;
 }
 
 int packet_source_open(struct packet_source **out, const struct packet_source_opts *opts)
@@ -434,25 +440,14 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 	src->n_devs = opts->n_devs;
 	src->mono_to_real = clock_mono_to_real();
 	src->ncpus = libbpf_num_possible_cpus();
-	src->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (src->epoll_fd < 0) {
-		err = -errno;
-		log_error("failed to create an epoll set for the packet rings: %s", strerror(errno));
-		goto fail;
-	}
 	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
 	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));
-	if (src->ncpus > 0) {
+	if (src->ncpus > 0)
 		src->queues = calloc(src->ncpus, sizeof(*src->queues));
-		src->ring_fds = malloc(src->ncpus * sizeof(*src->ring_fds));
-	}
-	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->queues ||
-	    !src->ring_fds) {
+	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->queues) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	for (int cpu = 0; cpu < src->ncpus; cpu++)
-		src->ring_fds[cpu] = -1;
 
 	err = load(src, opts);
 	for (int i = 0; !err && i < opts->n_devs; i++)
@@ -485,17 +480,13 @@ void packet_source_close(struct packet_source *src)
 		return;
 	while (src->n_hooks > 0)
 		tc_detach(&src->hooks[--src->n_hooks]);
+	ring_buffer__free(src->wakeups);
+	if (src->rings)
+		munmap(src->rings, src->rings_len);
 	packets_bpf__destroy(src->skel);
-	for (int cpu = 0; src->queues && src->ring_fds && cpu < src->ncpus; cpu++) {
-		ring_reader_close(&src->queues[cpu].ring);
+	for (int cpu = 0; src->queues && cpu < src->ncpus; cpu++)
 		free_queue(&src->queues[cpu]);
-		if (src->ring_fds[cpu] >= 0)
-			close(src->ring_fds[cpu]);
-	}
-	if (src->epoll_fd >= 0)
-		close(src->epoll_fd);
 	free(src->queues);
-	free(src->ring_fds);
 	pool_release(&src->pool);
 	for (int i = 0; src->user_filters && i < src->n_devs; i++)
 		filter_free(&src->user_filters[i]);

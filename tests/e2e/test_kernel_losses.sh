@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packets the kernel could not hand over (ring buffer full) are counted, per
+# Packets the kernel could not hand over (ring full) are counted, per
 # interface, in the Interface Statistics Block and in the summary on stderr:
 # every accepted packet is either in the file or counted as lost.
 source "$(dirname "$0")/lib.sh"
