@@ -43,10 +43,22 @@ struct {
 	__uint(max_entries, 4096);
 } wakeups SEC(".maps");
 
+/*
+ * An attached interface's slot + 1 (0: not ours) by its ifindex, then its
+ * configuration by slot: arrays, which the verifier turns into a few
+ * instructions, where a hash lookup was a call and a walk of a bucket.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* the highest ifindex + 1: set by user space */
+	__type(key, __u32);
+	__type(value, __u32);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MAX_IFACES);
-	__type(key, __u32); /* ifindex */
+	__type(key, __u32); /* slot */
 	__type(value, struct iface_cfg);
 } ifaces SEC(".maps");
 
@@ -112,11 +124,15 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	__u32 ifindex = skb->ifindex, cpu = bpf_get_smp_processor_id();
 	struct iface_stats *st;
 	struct iface_cfg *cfg;
+	__u32 *slot;
 	struct pkt_event ev;
 	struct ring_head *ring;
 	__u64 now = bpf_ktime_get_ns(), cap;
 
-	cfg = bpf_map_lookup_elem(&ifaces, &ifindex);
+	slot = bpf_map_lookup_elem(&slots, &ifindex);
+	if (!slot || !*slot)
+		return;
+	cfg = bpf_map_lookup_elem(&ifaces, &(__u32){ *slot - 1 });
 	if (!cfg)
 		return;
 	st = bpf_map_lookup_elem(&stats, &cfg->slot);

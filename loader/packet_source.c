@@ -84,7 +84,7 @@ static int configure_iface(struct packet_source *src, int slot, const struct pac
 	struct iface_cfg cfg = { .slot = slot, .raw = dev->linktype == LINKTYPE_RAW };
 	struct filter_prog prog;
 	char err[FILTER_ERRBUF_SIZE];
-	__u32 key = dev->ifindex;
+	__u32 key = dev->ifindex, value = slot + 1;
 
 	if (opts->filter) {
 		if (filter_compile(opts->filter, dev->linktype, opts->snaplen, &prog, err, sizeof(err))) {
@@ -101,7 +101,8 @@ static int configure_iface(struct packet_source *src, int slot, const struct pac
 			src->user_filters[slot] = prog;
 		}
 	}
-	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.ifaces), &key, &cfg, BPF_ANY)) {
+	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.ifaces), &(__u32){ slot }, &cfg, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(src->skel->maps.slots), &key, &value, 0)) {
 		log_error("failed to configure capture of %s: %s", dev->name, strerror(errno));
 		return -errno;
 	}
@@ -368,6 +369,16 @@ int packet_source_counts(struct packet_source *src, int dev, struct packet_count
 	return 0;
 }
 
+static __u32 highest_ifindex(const struct packet_source_opts *opts)
+{
+	__u32 highest = 0;
+
+	for (int i = 0; i < opts->n_devs; i++)
+		if ((__u32)opts->devs[i].ifindex > highest)
+			highest = opts->devs[i].ifindex;
+	return highest;
+}
+
 /* Every CPU's ring, from one mapping of the rings map: an entry each. */
 static int map_rings(struct packet_source *src, uint64_t ring_size, uint32_t snaplen, size_t entry)
 {
@@ -408,6 +419,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		log_error("failed to share the socket owner maps: %s", strerror(-err));
 		return err;
 	}
+	bpf_map__set_max_entries(src->skel->maps.slots, highest_ifindex(opts) + 1);
 	bpf_map__set_max_entries(src->skel->maps.rings, src->ncpus);
 	bpf_map__set_value_size(src->skel->maps.rings, entry);
 
