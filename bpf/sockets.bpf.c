@@ -78,9 +78,10 @@ static __always_inline void fill_sock(struct sock_event *ev, const struct sock *
 	}
 }
 
+/* A direct load: the tp_btf programs' socket is a trusted pointer, and this runs for every send. */
 static __always_inline bool is_inet(const struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 
 	return family == AF_INET || family == AF_INET6;
 }
@@ -110,8 +111,9 @@ static __always_inline void record_tuple(const struct sock_event *ev, const stru
 }
 
 /*
- * A new event for socket @cookie's user, unless this thread was the last one
- * reported; @owner gets the user either way.
+ * A new event for socket @cookie's user, with @owner set to it, unless this
+ * thread was the last one reported (@owner: that report). NULL also when the
+ * ring is full (@owner untouched).
  */
 static __always_inline struct sock_event *owner_event(__u64 cookie, struct sock_owner *owner)
 {
@@ -120,8 +122,10 @@ static __always_inline struct sock_event *owner_event(__u64 cookie, struct sock_
 	struct sock_event *ev;
 
 	last = bpf_map_lookup_elem(&owners, &cookie);
-	if (last && last->pid == id >> 32 && last->tid == (__u32)id)
+	if (last && last->pid == id >> 32 && last->tid == (__u32)id) {
+		*owner = *last;
 		return NULL;
+	}
 	ev = new_event(SOCK_EVENT_OWNER);
 	if (!ev)
 		return NULL;
@@ -137,20 +141,31 @@ static __always_inline struct sock_event *owner_event(__u64 cookie, struct sock_
 	return ev;
 }
 
-static __always_inline void report_owner(struct sock *sk)
+/* Whether the current thread is now @sk's reported user: no event lost. */
+static __always_inline bool report_owner(struct sock *sk)
 {
-	struct sock_owner owner;
+	struct sock_owner owner = {};
 	struct sock_event *ev;
 
-	if (!is_inet(sk))
-		return;
 	ev = owner_event(bpf_get_socket_cookie(sk), &owner);
 	if (!ev)
-		return;
+		return owner.pid != 0;
 	fill_sock(ev, sk);
 	record_tuple(ev, &owner);
 	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
+	return true;
 }
+
+/*
+ * The thread (pid_tgid) last reported as a socket's user, kept with the
+ * socket: for every send, a look at it costs a third of a lookup in owners.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} last_sender SEC(".maps");
 
 /*
  * A thread that sent data: the one really using the socket (a worker that
@@ -162,8 +177,15 @@ static __always_inline void report_owner(struct sock *sk)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(ecap_sock_send, struct sock *sk, int ret, int flags)
 {
-	if (ret > 0)
-		report_owner(sk);
+	__u64 id = bpf_get_current_pid_tgid(), *last;
+
+	if (ret <= 0 || !is_inet(sk))
+		return 0;
+	last = bpf_sk_storage_get(&last_sender, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (last && *last == id)
+		return 0;
+	if (report_owner(sk) && last)
+		*last = id;
 	return 0;
 }
 
@@ -198,7 +220,8 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
 	struct sock_event *ev;
 
 	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
-		report_owner(sk);
+		if (is_inet(sk))
+			report_owner(sk);
 		return 0;
 	}
 	if (newstate != TCP_ESTABLISHED && !(newstate == TCP_CLOSE && oldstate == TCP_SYN_SENT))
