@@ -5,7 +5,18 @@
 
 static uint64_t hash_seed;
 
-/* Each word mixed in by a multiply and a fold (the murmur finalizer's constant). */
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
+/*
+ * Each word mixed in by a multiply and a fold (the murmur finalizer's
+ * constant); a short last word is padded with zeros. Whole words are loaded
+ * by a copy of constant size, which the compiler makes one load: a copy of
+ * variable size was a call to memcpy() per word.
+ */
 guint seeded_hash(const void *key, size_t len)
 {
 	const uint8_t *b = key;
@@ -15,11 +26,14 @@ guint seeded_hash(const void *key, size_t len)
 	if (!hash_seed)
 		hash_seed = ((uint64_t)g_random_int() << 32 | g_random_int()) | 1;
 	h = hash_seed ^ len;
-	for (; len; b += sizeof(w), len -= MIN(len, sizeof(w))) {
+	for (; len >= sizeof(w); b += sizeof(w), len -= sizeof(w)) {
+		memcpy(&w, b, sizeof(w));
+		h = mix(h, w);
+	}
+	if (len) {
 		w = 0;
-		memcpy(&w, b, MIN(len, sizeof(w)));
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
+		memcpy(&w, b, len);
+		h = mix(h, w);
 	}
 	return (guint)h;
 }
