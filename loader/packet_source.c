@@ -12,6 +12,7 @@
 #include "log.h"
 #include "packet_ring.h"
 #include "packet_source.h"
+#include "ring_reader.h"
 #include "packets.h"
 #include "packets.skel.h"
 
@@ -61,7 +62,7 @@ struct packet_source {
 	struct packets_bpf *skel;
 	void *rings;		    /* the rings map, mapped */
 	size_t rings_len;
-	struct ring_buffer *wakeups; /* readable when a ring passes a quarter full */
+	struct ring_reader wakeups; /* readable when a ring passes a quarter full */
 	struct cpu_queue *queues;   /* per CPU, merged by time */
 	struct cpu_queue *peeked; /* whose head packet_source_peek() returned */
 	struct packet_pool pool;
@@ -261,11 +262,11 @@ static int on_event(void *ctx, const struct pkt_event *ev)
 
 int packet_source_fd(const struct packet_source *src)
 {
-	return ring_buffer__epoll_fd(src->wakeups);
+	return bpf_map__fd(src->skel->maps.wakeups);
 }
 
 /* A wake-up call carries nothing: the rings say what there is. */
-static int on_wakeup(void *ctx, void *data, size_t size)
+static int on_wakeup(void *ctx, const void *data, uint32_t size)
 {
 	return 0;
 }
@@ -274,7 +275,7 @@ int packet_source_consume(struct packet_source *src)
 {
 	/* Everything stamped a slack before this instant is in a ring once we read it. */
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	int err = ring_buffer__consume(src->wakeups);
+	int err = ring_reader_drain(&src->wakeups, on_wakeup, NULL);
 
 	if (err < 0)
 		return err;
@@ -394,8 +395,8 @@ static int map_rings(struct packet_source *src, uint64_t ring_size, uint32_t sna
 		packet_ring_init(&src->queues[cpu].ring, (uint8_t *)src->rings + cpu * entry,
 				 ring_size, snaplen);
 	}
-	src->wakeups = ring_buffer__new(bpf_map__fd(src->skel->maps.wakeups), on_wakeup, NULL, NULL);
-	return src->wakeups ? 0 : -errno;
+	return ring_reader_open(&src->wakeups, bpf_map__fd(src->skel->maps.wakeups),
+				bpf_map__max_entries(src->skel->maps.wakeups));
 }
 
 static int load(struct packet_source *src, const struct packet_source_opts *opts)
@@ -492,7 +493,7 @@ void packet_source_close(struct packet_source *src)
 		return;
 	while (src->n_hooks > 0)
 		tc_detach(&src->hooks[--src->n_hooks]);
-	ring_buffer__free(src->wakeups);
+	ring_reader_close(&src->wakeups);
 	if (src->rings)
 		munmap(src->rings, src->rings_len);
 	packets_bpf__destroy(src->skel);

@@ -25,6 +25,7 @@
 #include "packets.h"
 #include "pkt_tuple.h"
 #include "proc_parse.h"
+#include "ring_reader.h"
 #include "seeded_hash.h"
 #include "sock_source.h"
 #include "sockets.h"
@@ -120,7 +121,7 @@ struct tuple_key {
 
 struct sock_source {
 	struct sockets_bpf *skel;
-	struct ring_buffer *ring;
+	struct ring_reader ring;
 	GPtrArray *links;
 	GHashTable *owners;    /* struct owner_rec, one per owner, shared by the two below */
 	struct gen_table by_cookie; /* uint64 -> struct owner_rec */
@@ -269,7 +270,7 @@ static void on_exec(struct sock_source *src, const struct sock_event *ev)
 	g_hash_table_replace(src->exes, GUINT_TO_POINTER(ev->pid), exe);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static int on_event(void *ctx, const void *data, uint32_t size)
 {
 	struct sock_source *src = ctx;
 	const struct sock_event *ev = data;
@@ -674,10 +675,9 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 	if (err)
 		log_warn("no cgroup v2 bind hooks (%s): a server is known by its first packet "
 			 "read or written", strerror(-err));
-	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.sock_events), on_event, src,
-				     NULL);
-	if (!src->ring) {
-		err = -errno;
+	err = ring_reader_open(&src->ring, bpf_map__fd(src->skel->maps.sock_events),
+			       bpf_map__max_entries(src->skel->maps.sock_events));
+	if (err) {
 		log_error("failed to set up the socket event ring buffer: %s", strerror(-err));
 		goto fail;
 	}
@@ -691,12 +691,12 @@ fail:
 
 int sock_source_fd(const struct sock_source *src)
 {
-	return ring_buffer__epoll_fd(src->ring);
+	return bpf_map__fd(src->skel->maps.sock_events);
 }
 
 int sock_source_consume(struct sock_source *src)
 {
-	int err = ring_buffer__consume(src->ring);
+	int err = ring_reader_drain(&src->ring, on_event, src);
 
 	return err < 0 ? err : 0;
 }
@@ -711,7 +711,7 @@ void sock_source_close(struct sock_source *src)
 	if (!src)
 		return;
 	g_ptr_array_free(src->links, TRUE);
-	ring_buffer__free(src->ring);
+	ring_reader_close(&src->ring);
 	sockets_bpf__destroy(src->skel);
 	/* The socket tables first: they hold the owners' records. */
 	gen_table_destroy(&src->by_cookie);

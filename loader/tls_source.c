@@ -21,6 +21,7 @@
 #include "log.h"
 #include "owner_filter.h"
 #include "proc_parse.h"
+#include "ring_reader.h"
 #include "tls.h"
 #include "tls.skel.h"
 #include "tls_probe.h"
@@ -47,7 +48,7 @@ struct lib_file {
 
 struct tls_source {
 	struct tls_bpf *skel;
-	struct ring_buffer *ring;
+	struct ring_reader ring;
 	GHashTable *seen_files; /* struct lib_file -> nothing: probed, hooked, or skipped */
 	GHashTable *layouts;	/* build ID -> struct tls_layout: copies are not probed again */
 	GPtrArray *links;	/* struct bpf_link */
@@ -482,7 +483,7 @@ static void scan_all_processes(struct tls_source *src)
 	closedir(proc);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static int on_event(void *ctx, const void *data, uint32_t size)
 {
 	struct tls_source *src = ctx;
 	const struct tls_event *ev = data;
@@ -518,7 +519,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 int tls_source_fd(const struct tls_source *src)
 {
-	return ring_buffer__epoll_fd(src->ring);
+	return bpf_map__fd(src->skel->maps.tls_events);
 }
 
 int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx)
@@ -529,7 +530,7 @@ int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx)
 
 	src->fn = fn;
 	src->ctx = ctx;
-	err = ring_buffer__consume(src->ring);
+	err = ring_reader_drain(&src->ring, on_event, src);
 	if (err < 0)
 		return err;
 	/* New loaders, then new libraries: hook them before the first handshake. */
@@ -634,9 +635,9 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 		log_load_error("TLS", err);
 		goto fail;
 	}
-	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.tls_events), on_event, src, NULL);
-	if (!src->ring) {
-		err = -errno;
+	err = ring_reader_open(&src->ring, bpf_map__fd(src->skel->maps.tls_events),
+			       bpf_map__max_entries(src->skel->maps.tls_events));
+	if (err) {
 		log_error("failed to set up the TLS ring buffer: %s", strerror(-err));
 		goto fail;
 	}
@@ -715,7 +716,7 @@ void tls_source_close(struct tls_source *src)
 			close(g_array_index(src->link_fds, int, i));
 	}
 	g_array_free(src->link_fds, TRUE);
-	ring_buffer__free(src->ring);
+	ring_reader_close(&src->ring);
 	tls_bpf__destroy(src->skel);
 	g_hash_table_destroy(src->seen_files);
 	g_hash_table_destroy(src->layouts);
