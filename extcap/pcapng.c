@@ -61,8 +61,13 @@
  */
 #define MAX_CAP_LEN 262144
 
-/* Big enough to batch many packets per write(2), small enough not to matter. */
-#define BUF_SIZE (1024 * 1024)
+/*
+ * Big enough to batch hundreds of packets per write(2), small enough to stay
+ * in a core's cache between fills: with 1 MiB every block went to memory no
+ * longer cached (A/B, keep-alive HTTPS: user cycles per packet 300 -> 279 at
+ * 256 KiB; at 64 KiB the extra writes cost more in the kernel than it saved).
+ */
+#define BUF_SIZE (256 * 1024)
 
 struct pcapng_writer {
 	int fd;
