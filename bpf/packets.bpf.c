@@ -28,7 +28,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 snaplen = MAX_SNAPLEN;
 const volatile __u64 ring_size = 64 << 10; /* per CPU, a power of two */
 
-/* Sized by user space: an entry per CPU, each ring_region_size() bytes. */
+/* Sized by user space: an entry per CPU, of packet_ring_entry_size() bytes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -80,16 +80,17 @@ static __always_inline void publish(struct ring_head *ring, __u64 produced)
 }
 
 /*
- * Wakes the reader when a record takes its ring past a quarter full; the
- * others are quiet. The reader gives the space back once it has read all it
- * found, so waking it for every record past the quarter would interrupt it
- * for every packet while it reads. One writer per ring: no crossing is missed.
+ * Wakes the reader for the record that takes its ring past the point it
+ * asked for, a quarter of the ring after what it last read; the others are
+ * quiet, or every packet would interrupt a reader busy reading. One writer
+ * per ring: no crossing is missed.
  */
-static __always_inline void wake_at_quarter(__u64 fill, __u64 len)
+static __always_inline void wake_if_asked(struct ring_head *ring, __u64 produced, __u64 len)
 {
+	__u64 wake_at = *(volatile __u64 *)&ring->wake_at;
 	__u32 one = 1;
 
-	if (fill < ring_size / 4 && fill + len >= ring_size / 4)
+	if (produced < wake_at && produced + len >= wake_at)
 		bpf_ringbuf_output(&wakeups, &one, sizeof(one), BPF_RB_FORCE_WAKEUP);
 }
 
@@ -115,7 +116,7 @@ static __always_inline int output(struct ring_head *ring, struct __sk_buff *skb,
 	if (cap && bpf_skb_load_bytes(skb, 0, rec + sizeof(*ev), cap))
 		return -1;
 	publish(ring, produced + len);
-	wake_at_quarter(fill, len);
+	wake_if_asked(ring, produced, len);
 	return 0;
 }
 

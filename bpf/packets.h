@@ -44,14 +44,16 @@ static inline __u64 ring_record_size(__u64 cap_len)
  * A CPU's packet ring, an entry of the mmapable rings map: this head, then
  * ring_size bytes of records, then room for a whole record past the end, so
  * that no record wraps. Positions count bytes from the start and only grow;
- * a record is at (position & (ring_size - 1)). Each counter has its cache
- * line: the writer reads the consumer's once per packet.
+ * a record is at (position & (ring_size - 1)). The writer's counter and the
+ * reader's have a cache line each: the writer reads the reader's once per
+ * packet, and the reader writes it once per read.
  */
 struct ring_head {
 	__u64 produced; /* written by the TC program, once a record is complete */
 	__u64 pad0[7];
-	__u64 consumed; /* written by user space, once it has read up to there */
-	__u64 pad1[7];
+	__u64 consumed; /* written by user space: it is done with what is before */
+	__u64 wake_at;	/* written by user space: wake it when produced passes this */
+	__u64 pad1[6];
 };
 
 /* struct sock_filter, the format pcap_compile() produces. */

@@ -158,7 +158,7 @@ static __always_inline bool report_owner(struct sock *sk)
 
 /*
  * The thread (pid_tgid) last reported as a socket's user, kept with the
- * socket: for every send, a look at it costs a third of a lookup in owners.
+ * socket, where every send finds it sooner than in the owners hash.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);

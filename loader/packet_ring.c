@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <errno.h>
 #include "packet_ring.h"
 
 size_t packet_ring_entry_size(uint64_t ring_size, uint32_t snaplen, size_t page)
@@ -15,26 +14,40 @@ void packet_ring_init(struct packet_ring *r, void *entry, uint64_t ring_size, ui
 	r->data = (const uint8_t *)(r->head + 1);
 	r->size = ring_size;
 	r->snaplen = snaplen;
+	r->next = r->end = r->head->consumed;
+	r->head->wake_at = r->end + ring_size / 4;
 }
 
-int packet_ring_drain(struct packet_ring *r, packet_record_fn fn, void *ctx)
+void packet_ring_refresh(struct packet_ring *r)
 {
-	uint64_t pos = r->head->consumed;
-	uint64_t end = __atomic_load_n(&r->head->produced, __ATOMIC_ACQUIRE);
-	int err = 0;
+	r->end = __atomic_load_n(&r->head->produced, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&r->head->wake_at, r->end + r->size / 4, __ATOMIC_RELAXED);
+}
 
-	while (pos < end) {
-		const struct pkt_event *ev = (const void *)(r->data + (pos & (r->size - 1)));
+const struct pkt_event *packet_ring_peek(struct packet_ring *r)
+{
+	const struct pkt_event *ev;
 
-		if (ev->cap_len > r->snaplen || end - pos < ring_record_size(ev->cap_len)) {
-			err = -EBADMSG;
-			break;
-		}
-		err = fn(ctx, ev);
-		if (err < 0)
-			break;
-		pos += ring_record_size(ev->cap_len);
+	if (r->next >= r->end)
+		return NULL;
+	ev = (const void *)(r->data + (r->next & (r->size - 1)));
+	if (ev->cap_len > r->snaplen || r->end - r->next < ring_record_size(ev->cap_len)) {
+		r->next = r->end;
+		return NULL;
 	}
-	__atomic_store_n(&r->head->consumed, pos, __ATOMIC_RELEASE);
-	return err < 0 ? err : 0;
+	return ev;
+}
+
+void packet_ring_pass(struct packet_ring *r)
+{
+	const struct pkt_event *ev = packet_ring_peek(r);
+
+	if (ev)
+		r->next += ring_record_size(ev->cap_len);
+}
+
+void packet_ring_release(struct packet_ring *r)
+{
+	if (r->head->consumed != r->next)
+		__atomic_store_n(&r->head->consumed, r->next, __ATOMIC_RELEASE);
 }

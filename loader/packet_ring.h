@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * User space's end of a CPU's packet ring, which packets.bpf.c writes: an
- * entry of the mmapable rings map (struct ring_head in packets.h). Read
- * records are given back once per drain, so the writer finds the consumer's
- * cache line where it left it between drains.
+ * entry of the mmapable rings map (struct ring_head in packets.h). Records
+ * are read where they lie and passed one by one, in order; their space goes
+ * back to the kernel at a release, so the writer finds the consumer's cache
+ * line where it left it between releases.
  */
 #ifndef ECAP_PACKET_RING_H
 #define ECAP_PACKET_RING_H
@@ -18,6 +19,8 @@ struct packet_ring {
 	const uint8_t *data;	/* ring size bytes, then room for a record past them */
 	uint64_t size;		/* a power of two */
 	uint32_t snaplen;
+	uint64_t next; /* the oldest record not passed yet */
+	uint64_t end;  /* the kernel's position at the last refresh */
 };
 
 /* Bytes of one CPU's entry in the rings map: a whole number of @page. */
@@ -26,14 +29,29 @@ size_t packet_ring_entry_size(uint64_t ring_size, uint32_t snaplen, size_t page)
 /* The ring in the map entry at @entry, as packet_ring_entry_size() sized it. */
 void packet_ring_init(struct packet_ring *r, void *entry, uint64_t ring_size, uint32_t snaplen);
 
-/* Handles one record; a negative errno stops the drain. */
-typedef int (*packet_record_fn)(void *ctx, const struct pkt_event *ev);
+/*
+ * Takes in what the kernel has written since, and asks it for a wake-up once
+ * it has written a quarter of the ring more.
+ */
+void packet_ring_refresh(struct packet_ring *r);
 
 /*
- * Hands every published record to @fn in order, then gives their space back.
- * Returns 0, @fn's error (the records before the failing one are given back),
- * or -EBADMSG for a record that can't be the TC program's.
+ * The oldest record taken in and not passed, or NULL. It stays where it is
+ * until the release after it is passed. A record that can't be the TC
+ * program's ends what was taken in.
  */
-int packet_ring_drain(struct packet_ring *r, packet_record_fn fn, void *ctx);
+const struct pkt_event *packet_ring_peek(struct packet_ring *r);
+
+/* Done with the record packet_ring_peek() returned. */
+void packet_ring_pass(struct packet_ring *r);
+
+/* Gives the kernel the space of the records passed. */
+void packet_ring_release(struct packet_ring *r);
+
+/* Bytes taken in and not passed yet. */
+static inline uint64_t packet_ring_unpassed(const struct packet_ring *r)
+{
+	return r->end - r->next;
+}
 
 #endif

@@ -28,44 +28,32 @@
 #define MIN_RING_KIB 64
 
 /*
- * Freed small packets are kept for reuse, by power-of-two size class: a malloc
- * and a free per packet took a fifth of the capture's CPU. Bigger ones (GSO)
- * are rare per byte and would waste up to half their rounded-up size. At most
- * POOL_KEEP bytes wait for reuse; the rest goes back to the C library.
+ * Packets stay in their ring until written. Only when the writer lags (a
+ * handshake's packets wait for their secrets) and a ring passes half full
+ * are its records copied out as they were ("spilled"), so that the kernel
+ * has room for more.
  */
-#define POOL_MIN_SHIFT 8
-#define POOL_CLASSES   5 /* 256 B .. 4 KiB */
-#define POOL_KEEP      (8 << 20)
-
 struct held_packet {
-	uint64_t ts_mono;
-	struct held_packet *next; /* in its CPU's queue, or on a free list */
-	uint8_t size_class;	  /* POOL_CLASSES: too big for the pool */
-	struct packet pkt;
-	uint8_t data[];
+	struct held_packet *next;
+	uint64_t record[]; /* struct pkt_event, then the data */
 };
 
-/* One CPU's packets as its ring gave them: in time order. */
+/* One CPU's packets in time order: those spilled, then those still in its ring. */
 struct cpu_queue {
-	struct packet_source *src;
 	struct packet_ring ring;
-	struct held_packet *head, *tail;
-	uint64_t last_in; /* stamp of the last packet read: the CPU's next is no earlier */
-};
-
-struct packet_pool {
-	struct held_packet *free[POOL_CLASSES];
-	size_t kept; /* bytes on the free lists */
+	struct held_packet *spilled, *spilled_tail;
+	uint64_t last_in; /* stamp of the last packet passed: the CPU's next is no earlier */
 };
 
 struct packet_source {
 	struct packets_bpf *skel;
 	void *rings;		    /* the rings map, mapped */
 	size_t rings_len;
-	struct ring_reader wakeups; /* readable when a ring passes a quarter full */
+	struct ring_reader wakeups; /* readable when a ring passes the point asked */
 	struct cpu_queue *queues;   /* per CPU, merged by time */
-	struct cpu_queue *peeked; /* whose head packet_source_peek() returned */
-	struct packet_pool pool;
+	struct cpu_queue *peeked;   /* whose head packet_source_peek() returned */
+	struct packet current;	    /* that head */
+	uint8_t *vlan_buf;	    /* its data, where a VLAN tag went back in */
 	const struct netdev *devs;
 	int n_devs;
 	struct tc_hook *hooks; /* ingress and egress of each dev */
@@ -76,7 +64,6 @@ struct packet_source {
 	uint64_t horizon; /* every CPU's packets stamped up to here (monotonic) are in */
 	uint64_t last_ts;
 	int ncpus;
-	int err; /* from the ring buffer callback */
 };
 
 static int configure_iface(struct packet_source *src, int slot, const struct packet_source_opts *opts)
@@ -141,123 +128,89 @@ static size_t ring_bytes(uint32_t total_kib, int ncpus)
 	return size * 1024;
 }
 
-static unsigned int size_class(size_t size)
-{
-	unsigned int c = 0;
-
-	while (c < POOL_CLASSES && size > (size_t)1 << (POOL_MIN_SHIFT + c))
-		c++;
-	return c;
-}
-
-static struct held_packet *pool_get(struct packet_pool *pool, size_t size)
-{
-	unsigned int c = size_class(size);
-	struct held_packet *held;
-
-	if (c < POOL_CLASSES && pool->free[c]) {
-		held = pool->free[c];
-		pool->free[c] = held->next;
-		pool->kept -= (size_t)1 << (POOL_MIN_SHIFT + c);
-		return held;
-	}
-	held = malloc(c < POOL_CLASSES ? (size_t)1 << (POOL_MIN_SHIFT + c) : size);
-	if (held)
-		held->size_class = c;
-	return held;
-}
-
-static void pool_put(struct packet_pool *pool, struct held_packet *held)
-{
-	unsigned int c = held->size_class;
-
-	if (c >= POOL_CLASSES || pool->kept >= POOL_KEEP) {
-		free(held);
-		return;
-	}
-	held->next = pool->free[c];
-	pool->free[c] = held;
-	pool->kept += (size_t)1 << (POOL_MIN_SHIFT + c);
-}
-
-static void pool_release(struct packet_pool *pool)
-{
-	for (unsigned int c = 0; c < POOL_CLASSES; c++) {
-		while (pool->free[c]) {
-			struct held_packet *held = pool->free[c];
-
-			pool->free[c] = held->next;
-			free(held);
-		}
-	}
-	pool->kept = 0;
-}
-
-static void insert_vlan_tag(struct held_packet *held, const struct pkt_event *ev)
-{
-	/* Where the hardware stripped the tag, put it back after the MAC addresses, like libpcap. */
-	uint16_t tci = __builtin_bswap16(ev->vlan_tci);
-
-	memmove(held->data + 16, held->data + 12, held->pkt.cap_len - 12);
-	memcpy(held->data + 12, &ev->vlan_proto, 2);
-	memcpy(held->data + 14, &tci, 2);
-	held->pkt.cap_len += 4;
-	held->pkt.len += 4;
-}
-
-static bool user_filter_rejects(struct packet_source *src, const struct held_packet *held)
-{
-	const struct filter_prog *prog = &src->user_filters[held->pkt.dev];
-
-	return prog->insns && !filter_run(prog, held->data, held->pkt.cap_len, held->pkt.len);
-}
-
 static void queue_append(struct cpu_queue *q, struct held_packet *held)
 {
 	held->next = NULL;
-	if (q->tail)
-		q->tail->next = held;
+	if (q->spilled_tail)
+		q->spilled_tail->next = held;
 	else
-		q->head = held;
-	q->tail = held;
+		q->spilled = held;
+	q->spilled_tail = held;
 }
 
-static int on_event(void *ctx, const struct pkt_event *ev)
+/* Copies the ring's unwritten packets out, so that their space goes back. */
+static int spill(struct cpu_queue *q)
 {
-	struct cpu_queue *q = ctx;
-	struct packet_source *src = q->src;
-	struct held_packet *held;
+	const struct pkt_event *ev;
+
+	while ((ev = packet_ring_peek(&q->ring))) {
+		size_t size = ring_record_size(ev->cap_len);
+		struct held_packet *held = malloc(sizeof(*held) + size);
+
+		if (!held)
+			return -ENOMEM;
+		memcpy(held->record, ev, size);
+		queue_append(q, held);
+		packet_ring_pass(&q->ring);
+	}
+	return 0;
+}
+
+static const struct pkt_event *queue_head(struct cpu_queue *q)
+{
+	return q->spilled ? (const struct pkt_event *)q->spilled->record
+			  : packet_ring_peek(&q->ring);
+}
+
+static void queue_pass(struct cpu_queue *q)
+{
+	struct held_packet *held = q->spilled;
+
+	q->last_in = queue_head(q)->ts_mono;
+	if (!held) {
+		packet_ring_pass(&q->ring);
+		return;
+	}
+	q->spilled = held->next;
+	if (!q->spilled)
+		q->spilled_tail = NULL;
+	free(held);
+}
+
+/* Where the hardware stripped a VLAN tag, it goes back after the MAC addresses, as libpcap does. */
+static const uint8_t *with_vlan_tag(struct packet_source *src, const struct pkt_event *ev)
+{
+	const uint8_t *data = (const uint8_t *)(ev + 1);
+	uint16_t tci = __builtin_bswap16(ev->vlan_tci);
+
+	memcpy(src->vlan_buf, data, 12);
+	memcpy(src->vlan_buf + 12, &ev->vlan_proto, 2);
+	memcpy(src->vlan_buf + 14, &tci, 2);
+	memcpy(src->vlan_buf + 16, data + 12, ev->cap_len - 12);
+	return src->vlan_buf;
+}
+
+/* src->current for @ev; false for a packet to skip (a filter run here rejects it). */
+static bool make_packet(struct packet_source *src, const struct pkt_event *ev)
+{
+	struct packet *pkt = &src->current;
+	const struct filter_prog *prog;
 	bool vlan;
 
 	if (ev->slot >= src->n_devs)
-		return 0;
-	q->last_in = ev->ts_mono;
+		return false;
 	vlan = ev->vlan_proto && ev->cap_len >= 12 &&
 	       src->devs[ev->slot].linktype == LINKTYPE_ETHERNET;
-
-	held = pool_get(&src->pool, sizeof(*held) + ev->cap_len + (vlan ? 4 : 0));
-	if (!held) {
-		src->err = -ENOMEM;
-		return -ENOMEM;
-	}
-	held->ts_mono = ev->ts_mono;
-	held->pkt = (struct packet){
+	*pkt = (struct packet){
 		.sock_cookie = ev->sock_cookie,
 		.dev = ev->slot,
-		.len = ev->len,
-		.cap_len = ev->cap_len,
+		.len = ev->len + (vlan ? 4 : 0),
+		.cap_len = ev->cap_len + (vlan ? 4 : 0),
 		.dir = ev->dir,
-		.data = held->data,
+		.data = vlan ? with_vlan_tag(src, ev) : (const uint8_t *)(ev + 1),
 	};
-	memcpy(held->data, ev + 1, ev->cap_len);
-	if (vlan)
-		insert_vlan_tag(held, ev);
-
-	if (user_filter_rejects(src, held))
-		pool_put(&src->pool, held);
-	else
-		queue_append(q, held);
-	return 0;
+	prog = &src->user_filters[ev->slot];
+	return !prog->insns || filter_run(prog, pkt->data, pkt->cap_len, pkt->len);
 }
 
 int packet_source_fd(const struct packet_source *src)
@@ -280,27 +233,31 @@ int packet_source_consume(struct packet_source *src)
 	if (err < 0)
 		return err;
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		err = packet_ring_drain(&src->queues[cpu].ring, on_event, &src->queues[cpu]);
-		if (err < 0)
-			return src->err ? src->err : err;
+		struct cpu_queue *q = &src->queues[cpu];
+
+		packet_ring_refresh(&q->ring);
+		if (packet_ring_unpassed(&q->ring) > q->ring.size / 2) {
+			err = spill(q);
+			if (err)
+				return err;
+		}
+		packet_ring_release(&q->ring);
 	}
 	src->horizon = now > SLACK_NS ? now - SLACK_NS : 0;
 	return 0;
 }
 
 /*
- * Whether no CPU can still bring a packet earlier than @best's head. Each ring
- * is in time order: a CPU with a packet queued brings later ones only (@best's
- * is the earliest head), an idle one none before its last or the horizon.
+ * Whether no CPU can still bring a packet stamped earlier than @ts, the
+ * earliest head. Each ring is in time order: a CPU with a packet queued
+ * brings later ones only, an idle one none before its last or the horizon.
  */
-static bool may_go(const struct packet_source *src, const struct cpu_queue *best)
+static bool may_go(struct packet_source *src, uint64_t ts)
 {
-	uint64_t ts = best->head->ts_mono;
-
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		const struct cpu_queue *q = &src->queues[cpu];
+		struct cpu_queue *q = &src->queues[cpu];
 
-		if (!q->head && ts > q->last_in && ts > src->horizon)
+		if (!queue_head(q) && ts > q->last_in && ts > src->horizon)
 			return false;
 	}
 	return true;
@@ -310,48 +267,63 @@ static bool may_go(const struct packet_source *src, const struct cpu_queue *best
 static struct cpu_queue *earliest_queue(struct packet_source *src)
 {
 	struct cpu_queue *best = NULL;
+	uint64_t best_ts = 0;
 
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		struct cpu_queue *q = &src->queues[cpu];
+		const struct pkt_event *ev = queue_head(&src->queues[cpu]);
 
-		if (q->head && (!best || q->head->ts_mono < best->head->ts_mono))
-			best = q;
+		if (ev && (!best || ev->ts_mono < best_ts)) {
+			best = &src->queues[cpu];
+			best_ts = ev->ts_mono;
+		}
 	}
 	return best;
 }
 
+/* Nothing more to write for now: the space of what was written goes back. */
+static void release_all(struct packet_source *src)
+{
+	for (int cpu = 0; cpu < src->ncpus; cpu++)
+		packet_ring_release(&src->queues[cpu].ring);
+}
+
 const struct packet *packet_source_peek(struct packet_source *src, bool all)
 {
-	struct cpu_queue *q = earliest_queue(src);
-	struct held_packet *held;
+	const struct pkt_event *ev;
+	struct cpu_queue *q;
 
-	src->peeked = q;
-	if (!q)
-		return NULL;
-	held = q->head;
-	if (!all && !may_go(src, q))
-		return NULL;
+	for (;;) {
+		q = earliest_queue(src);
+		src->peeked = q;
+		if (!q) {
+			release_all(src);
+			return NULL;
+		}
+		ev = queue_head(q);
+		if (!all && !may_go(src, ev->ts_mono)) {
+			release_all(src);
+			return NULL;
+		}
+		if (make_packet(src, ev))
+			break;
+		queue_pass(q);
+	}
 	/* A packet later than the slack keeps its place: the file stays in time order. */
-	held->pkt.ts_ns = held->ts_mono + src->mono_to_real;
-	if (held->pkt.ts_ns < src->last_ts)
-		held->pkt.ts_ns = src->last_ts;
-	return &held->pkt;
+	src->current.ts_ns = ev->ts_mono + src->mono_to_real;
+	if (src->current.ts_ns < src->last_ts)
+		src->current.ts_ns = src->last_ts;
+	return &src->current;
 }
 
 void packet_source_next(struct packet_source *src)
 {
 	struct cpu_queue *q = src->peeked ? src->peeked : earliest_queue(src);
-	struct held_packet *held;
 
 	src->peeked = NULL;
-	if (!q || !q->head)
+	if (!q || !queue_head(q))
 		return;
-	held = q->head;
-	q->head = held->next;
-	if (!q->head)
-		q->tail = NULL;
-	src->last_ts = held->pkt.ts_ns;
-	pool_put(&src->pool, held);
+	queue_pass(q);
+	src->last_ts = src->current.ts_ns;
 }
 
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts)
@@ -391,7 +363,6 @@ static int map_rings(struct packet_source *src, uint64_t ring_size, uint32_t sna
 		return -errno;
 	}
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		src->queues[cpu].src = src;
 		packet_ring_init(&src->queues[cpu].ring, (uint8_t *)src->rings + cpu * entry,
 				 ring_size, snaplen);
 	}
@@ -455,9 +426,11 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 	src->ncpus = libbpf_num_possible_cpus();
 	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
 	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));
+	src->vlan_buf = malloc((size_t)opts->snaplen + 4);
 	if (src->ncpus > 0)
 		src->queues = calloc(src->ncpus, sizeof(*src->queues));
-	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->queues) {
+	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->queues ||
+	    !src->vlan_buf) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -476,15 +449,15 @@ fail:
 	return err;
 }
 
-static void free_queue(struct cpu_queue *q)
+static void free_spilled(struct cpu_queue *q)
 {
-	while (q->head) {
-		struct held_packet *held = q->head;
+	while (q->spilled) {
+		struct held_packet *held = q->spilled;
 
-		q->head = held->next;
+		q->spilled = held->next;
 		free(held);
 	}
-	q->tail = NULL;
+	q->spilled_tail = NULL;
 }
 
 void packet_source_close(struct packet_source *src)
@@ -498,9 +471,9 @@ void packet_source_close(struct packet_source *src)
 		munmap(src->rings, src->rings_len);
 	packets_bpf__destroy(src->skel);
 	for (int cpu = 0; src->queues && cpu < src->ncpus; cpu++)
-		free_queue(&src->queues[cpu]);
+		free_spilled(&src->queues[cpu]);
 	free(src->queues);
-	pool_release(&src->pool);
+	free(src->vlan_buf);
 	for (int i = 0; src->user_filters && i < src->n_devs; i++)
 		filter_free(&src->user_filters[i]);
 	free(src->user_filters);

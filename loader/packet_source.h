@@ -55,8 +55,10 @@ int packet_source_consume(struct packet_source *src);
 
 /*
  * The earliest packet taken in, if no event still on its way from another CPU
- * can precede it (@all: for a stop, the earliest regardless). NULL if none.
- * It stays valid until packet_source_next().
+ * can precede it (@all: for a stop, the earliest regardless). NULL if none,
+ * and then the kernel gets back the ring space of the packets passed. The
+ * packet and its data (still in the kernel's ring, as a rule) stay valid
+ * until packet_source_next() or packet_source_consume().
  */
 const struct packet *packet_source_peek(struct packet_source *src, bool all);
 

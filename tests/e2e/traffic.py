@@ -6,7 +6,10 @@
   traffic.py udp-server ADDR PORT READY_FILE N  echo N datagrams, then exit
   traffic.py udp-client ADDR PORT SIZE...       send each datagram, wait for the echo
   traffic.py udp-send ADDR PORT TEXT            one datagram, no answer expected
-  traffic.py udp-burst ADDR PORT SIZE N         N datagrams of SIZE bytes, back to back
+  traffic.py udp-burst ADDR PORT SIZE N [GAP]   N datagrams of SIZE bytes, back to back
+                                                or GAP seconds apart
+  traffic.py tls-hello ADDR PORT                a TLS ClientHello no library made, to
+                                                an echo server: no secrets ever come
   traffic.py tun-reflect TUN READY_FILE         attach to tun device TUN and send
                                                 every IPv4 packet back, addresses
                                                 and ports swapped, until it is idle
@@ -19,6 +22,7 @@ import select
 import socket
 import struct
 import sys
+import time
 
 TIMEOUT = 20
 IDLE = 2
@@ -121,10 +125,27 @@ def tun_reflect(name, ready):
             wait = IDLE
 
 
-def udp_burst(addr, port, size, count):
+def udp_burst(addr, port, size, count, gap="0"):
     with socket.socket(family(addr), socket.SOCK_DGRAM) as sock:
         for _ in range(int(count)):
             sock.sendto(payload(int(size)), (addr, int(port)))
+            if float(gap):
+                time.sleep(float(gap))
+
+
+def client_hello():
+    """A TLS 1.2 record holding a ClientHello: one suite, no extensions."""
+    body = b"\x03\x03" + bytes(range(1, 33)) + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00"
+    body += b"\x00\x00"
+    handshake = b"\x01" + len(body).to_bytes(3, "big") + body
+    return b"\x16\x03\x01" + len(handshake).to_bytes(2, "big") + handshake
+
+
+def tls_hello(addr, port):
+    hello = client_hello()
+    with socket.create_connection((addr, int(port)), timeout=TIMEOUT) as sock:
+        sock.sendall(hello)
+        recv_exactly(sock, len(hello))
 
 
 COMMANDS = {
@@ -134,6 +155,7 @@ COMMANDS = {
     "udp-client": udp_client,
     "udp-send": udp_send,
     "udp-burst": udp_burst,
+    "tls-hello": tls_hello,
     "tun-reflect": tun_reflect,
 }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * loader/packet_ring.c, with records written the way packets.bpf.c writes
- * them: handed over in order, a record that runs past the ring's end read
- * whole from the room after it, the space given back once per drain, and a
- * record that can't be the TC program's stopping the drain.
+ * them: read in order where they lie, a record that runs past the ring's end
+ * read whole from the room after it, space given back only at a release and
+ * only for records passed, the wake-up point a quarter ring after what was
+ * taken in, and a record that can't be the TC program's ending what is read.
  */
-#include <errno.h>
 #include "check.h"
 #include "packet_ring.h"
 
@@ -27,23 +27,21 @@ static void produce(struct packet_ring *r, uint32_t cap_len, uint8_t fill)
 	r->head->produced = pos + ring_record_size(cap_len);
 }
 
-struct seen {
-	int n;
-	uint32_t cap_len[16];
-	bool intact[16];
-};
-
-static int record(void *ctx, const struct pkt_event *ev)
+static bool intact(const struct pkt_event *ev, uint8_t fill)
 {
-	struct seen *s = ctx;
 	const uint8_t *data = (const uint8_t *)(ev + 1);
-	bool intact = true;
 
-	for (uint32_t i = 0; i < ev->cap_len; i++)
-		intact &= data[i] == (uint8_t)(s->n + 1);
-	s->cap_len[s->n] = ev->cap_len;
-	s->intact[s->n++] = intact;
-	return 0;
+	for (uint32_t i = 0; i < ev->cap_len; i++) {
+		if (data[i] != fill)
+			return false;
+	}
+	return true;
+}
+
+static void init(struct packet_ring *r)
+{
+	memset(entry, 0, sizeof(entry));
+	packet_ring_init(r, entry, RING_SIZE, SNAPLEN);
 }
 
 static void test_entry_size(void)
@@ -57,65 +55,73 @@ static void test_entry_size(void)
 
 static void test_in_order_and_past_the_end(void)
 {
+	const struct pkt_event *ev;
 	struct packet_ring r;
-	struct seen s = { 0 };
 
-	memset(entry, 0, sizeof(entry));
-	packet_ring_init(&r, entry, RING_SIZE, SNAPLEN);
+	init(&r);
+	CHECK_U64(r.head->wake_at, RING_SIZE / 4);
 	/* Two records fill 3040 bytes; a third of 1100 runs 88 past 4096. */
 	produce(&r, 1480, 1);
 	produce(&r, 1480, 2);
-	CHECK_EQ(packet_ring_drain(&r, record, &s), 0);
-	CHECK_EQ(s.n, 2);
-	CHECK_U64(r.head->consumed, r.head->produced);
+	CHECK(!packet_ring_peek(&r), "nothing before a refresh");
+	packet_ring_refresh(&r);
+	CHECK_U64(r.head->wake_at, 3040 + RING_SIZE / 4);
+	for (uint8_t n = 1; n <= 2; n++) {
+		ev = packet_ring_peek(&r);
+		CHECK(ev && ev->cap_len == 1480 && intact(ev, n), "record %u read as written", n);
+		packet_ring_pass(&r);
+	}
+	CHECK(!packet_ring_peek(&r), "two records, no third");
+	CHECK_U64(r.head->consumed, 0);
+	packet_ring_release(&r);
+	CHECK_U64(r.head->consumed, 3040);
 
 	produce(&r, 1100, 3);
 	produce(&r, 0, 4);
 	produce(&r, 7, 5);
-	CHECK_EQ(packet_ring_drain(&r, record, &s), 0);
-	CHECK_EQ(s.n, 5);
-	CHECK_EQ(s.cap_len[2], 1100);
+	packet_ring_refresh(&r);
+	CHECK_U64(packet_ring_unpassed(&r), 1144 + 40 + 48);
 	CHECK_U64(r.head->produced & (RING_SIZE - 1), 88 + 40 + 48);
-	CHECK_EQ(s.cap_len[3], 0);
-	CHECK_EQ(s.cap_len[4], 7);
-	for (int i = 0; i < s.n; i++)
-		CHECK(s.intact[i], "record %d read as written", i);
+	ev = packet_ring_peek(&r);
+	CHECK(ev && ev->cap_len == 1100 && intact(ev, 3), "the record past the end, whole");
+	packet_ring_pass(&r);
+	ev = packet_ring_peek(&r);
+	CHECK(ev && ev->cap_len == 0, "an empty record");
+	packet_ring_pass(&r);
+	/* A release gives back the two passed, not the third. */
+	packet_ring_release(&r);
+	CHECK_U64(r.head->consumed, 3040 + 1144 + 40);
+	ev = packet_ring_peek(&r);
+	CHECK(ev && ev->cap_len == 7 && intact(ev, 5), "the one after the wrap");
+	packet_ring_pass(&r);
+	packet_ring_pass(&r); /* past the end: nothing moves */
+	packet_ring_release(&r);
 	CHECK_U64(r.head->consumed, r.head->produced);
-
-	/* Nothing new: nothing handed over. */
-	CHECK_EQ(packet_ring_drain(&r, record, &s), 0);
-	CHECK_EQ(s.n, 5);
+	CHECK_U64(packet_ring_unpassed(&r), 0);
 }
 
-static int fail_second(void *ctx, const struct pkt_event *ev)
-{
-	return ++*(int *)ctx == 2 ? -ENOMEM : 0;
-}
-
-static void test_errors_keep_the_rest(void)
+static void test_not_ours(void)
 {
 	struct packet_ring r;
-	uint64_t first;
-	int calls = 0;
 
-	memset(entry, 0, sizeof(entry));
-	packet_ring_init(&r, entry, RING_SIZE, SNAPLEN);
+	init(&r);
 	produce(&r, 100, 1);
-	first = r.head->produced;
-	produce(&r, 100, 2);
-	CHECK_EQ(packet_ring_drain(&r, fail_second, &calls), -ENOMEM);
-	CHECK_U64(r.head->consumed, first);
-
-	/* A length over the snapshot length: not ours, and not read past. */
-	produce(&r, SNAPLEN + 8, 3);
-	CHECK_EQ(packet_ring_drain(&r, record, &(struct seen){ 0 }), -EBADMSG);
-	CHECK_U64(r.head->consumed, first + ring_record_size(100));
+	/* A length over the snapshot length: not read, nor anything after it. */
+	produce(&r, SNAPLEN + 8, 2);
+	produce(&r, 100, 3);
+	packet_ring_refresh(&r);
+	CHECK(packet_ring_peek(&r) != NULL, "the good record first");
+	packet_ring_pass(&r);
+	CHECK(!packet_ring_peek(&r), "the bad one is not handed out");
+	CHECK_U64(packet_ring_unpassed(&r), 0);
+	packet_ring_release(&r);
+	CHECK_U64(r.head->consumed, r.head->produced);
 }
 
 int main(void)
 {
 	test_entry_size();
 	test_in_order_and_past_the_end();
-	test_errors_keep_the_rest();
+	test_not_ours();
 	return check_summary("packet_ring");
 }
