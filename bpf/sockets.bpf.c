@@ -62,23 +62,29 @@ static __always_inline void fill_task(struct sock_event *ev)
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 }
 
+/*
+ * Direct loads: every caller's socket is a tp_btf argument, a trusted
+ * pointer, and a BPF_CORE_READ() per field was a helper call each.
+ */
 static __always_inline void fill_sock(struct sock_event *ev, const struct sock *sk)
 {
-	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	ev->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	ev->protocol = BPF_CORE_READ(sk, sk_protocol);
-	ev->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	ev->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	const struct sock_common *c = &sk->__sk_common;
+
+	ev->netns = c->skc_net.net->ns.inum;
+	ev->family = c->skc_family;
+	ev->protocol = sk->sk_protocol;
+	ev->lport = c->skc_num;
+	ev->rport = __builtin_bswap16(c->skc_dport);
 	if (ev->family == AF_INET6) {
-		BPF_CORE_READ_INTO(&ev->laddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(&ev->raddr, sk, __sk_common.skc_v6_daddr);
+		__builtin_memcpy(ev->laddr, &c->skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(ev->raddr, &c->skc_v6_daddr, 16);
 	} else {
-		BPF_CORE_READ_INTO((__u32 *)ev->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)ev->raddr, sk, __sk_common.skc_daddr);
+		__builtin_memcpy(ev->laddr, &c->skc_rcv_saddr, 4);
+		__builtin_memcpy(ev->raddr, &c->skc_daddr, 4);
 	}
 }
 
-/* A direct load: the tp_btf programs' socket is a trusted pointer, and this runs for every send. */
+/* A direct load, as in fill_sock(): this runs for every send. */
 static __always_inline bool is_inet(const struct sock *sk)
 {
 	__u16 family = sk->__sk_common.skc_family;
