@@ -8,15 +8,26 @@
 int fifo_map_init(struct fifo_map *m, size_t capacity, size_t record_size, size_t key_size,
 		  GHashFunc hash, GEqualFunc equal, void (*clear)(void *record))
 {
+	size_t entries = 2;
+
 	memset(m, 0, sizeof(*m));
+	while (entries < 2 * capacity)
+		entries *= 2;
 	m->slots = calloc(capacity, record_size);
-	if (!m->slots)
+	m->index = calloc(entries, sizeof(*m->index));
+	if (!m->slots || !m->index) {
+		free(m->slots);
+		free(m->index);
+		m->slots = NULL;
 		return -ENOMEM;
+	}
+	m->index_mask = entries - 1;
 	m->record_size = record_size;
 	m->key_size = key_size;
 	m->capacity = capacity;
+	m->hash = hash;
+	m->equal = equal;
 	m->clear = clear;
-	m->index = g_hash_table_new(hash, equal);
 	return 0;
 }
 
@@ -24,28 +35,72 @@ void fifo_map_destroy(struct fifo_map *m)
 {
 	if (!m->slots)
 		return;
-	g_hash_table_destroy(m->index);
 	for (size_t i = 0; m->clear && i < m->used; i++)
 		m->clear(m->slots + i * m->record_size);
 	free(m->slots);
+	free(m->index);
 	m->slots = NULL;
+}
+
+static void *record_at(const struct fifo_map *m, const struct fifo_map_entry *e)
+{
+	return m->slots + (e->slot - 1) * m->record_size;
 }
 
 void *fifo_map_lookup(const struct fifo_map *m, const void *key)
 {
-	return g_hash_table_lookup(m->index, key);
+	uint32_t hash = m->hash(key);
+
+	for (size_t i = hash & m->index_mask;; i = (i + 1) & m->index_mask) {
+		const struct fifo_map_entry *e = &m->index[i];
+
+		if (!e->slot)
+			return NULL;
+		if (e->hash == hash && m->equal(record_at(m, e), key))
+			return record_at(m, e);
+	}
+}
+
+/* Whether the entry at @home belongs at or before @hole in a run that reaches @i. */
+static bool may_fill(size_t home, size_t hole, size_t i)
+{
+	/* Cyclically, home is not in (hole, i]. */
+	return hole <= i ? home <= hole || home > i : home <= hole && home > i;
+}
+
+/* Empties entry @hole, moving back the entries of its run that may take its place. */
+static void index_delete(struct fifo_map *m, size_t hole)
+{
+	for (size_t i = (hole + 1) & m->index_mask; m->index[i].slot;
+	     i = (i + 1) & m->index_mask) {
+		if (may_fill(m->index[i].hash & m->index_mask, hole, i)) {
+			m->index[hole] = m->index[i];
+			hole = i;
+		}
+	}
+	m->index[hole].slot = 0;
+	m->count--;
 }
 
 void fifo_map_remove(struct fifo_map *m, void *record)
 {
-	/* Only if it is the record its key names: a removed one's key may be in use again. */
-	if (g_hash_table_lookup(m->index, record) == record)
-		g_hash_table_remove(m->index, record);
+	uint32_t slot = (uint32_t)(((unsigned char *)record - m->slots) / m->record_size) + 1;
+
+	/* By slot, not key: a removed record's key may be in use again in another slot. */
+	for (size_t i = m->hash(record) & m->index_mask; m->index[i].slot;
+	     i = (i + 1) & m->index_mask) {
+		if (m->index[i].slot == slot) {
+			index_delete(m, i);
+			return;
+		}
+	}
 }
 
 void *fifo_map_add(struct fifo_map *m, const void *key)
 {
 	unsigned char *slot = m->slots + m->head * m->record_size;
+	uint32_t hash = m->hash(key);
+	size_t i;
 
 	if (m->used == m->capacity) {
 		fifo_map_remove(m, slot);
@@ -56,7 +111,10 @@ void *fifo_map_add(struct fifo_map *m, const void *key)
 	}
 	memset(slot, 0, m->record_size);
 	memcpy(slot, key, m->key_size);
-	g_hash_table_insert(m->index, slot, slot);
+	for (i = hash & m->index_mask; m->index[i].slot; i = (i + 1) & m->index_mask)
+		;
+	m->index[i] = (struct fifo_map_entry){ .hash = hash, .slot = (uint32_t)m->head + 1 };
+	m->count++;
 	m->head = (m->head + 1) % m->capacity;
 	return slot;
 }

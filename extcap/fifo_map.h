@@ -6,21 +6,38 @@
  * secret check's handshakes and pending connections keep their last N this
  * way, so that a long capture's memory stays flat.
  *
- * Slots are calloc'ed once and touched only as records arrive.
+ * Each of those runs for every secret, on tables too large to stay in cache
+ * between the capture loop's reads: what counts is cache lines touched. The
+ * index is open addressing with linear probing over (hash, slot) pairs, eight
+ * to a line, at most half full: a lookup reads one index line and the record
+ * it names. It is sized once, so it never rehashes; a removal shifts the rest
+ * of its run back instead of leaving a tombstone.
+ *
+ * Slots and index are calloc'ed once and touched only as records arrive.
  */
 #ifndef ECAP_FIFO_MAP_H
 #define ECAP_FIFO_MAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <glib.h>
 
+struct fifo_map_entry {
+	uint32_t hash;
+	uint32_t slot; /* the record's slot + 1; 0 for an empty entry */
+};
+
 struct fifo_map {
-	GHashTable *index; /* key (a record's first bytes) -> record */
+	struct fifo_map_entry *index;
+	size_t index_mask;
 	unsigned char *slots;
 	size_t record_size, key_size, capacity;
 	size_t head;  /* the next slot to fill, the oldest once all are used */
 	size_t used;  /* slots ever filled */
+	size_t count; /* records in the index */
+	GHashFunc hash;
+	GEqualFunc equal;
 	void (*clear)(void *record); /* releases what a record owns; may be NULL */
 };
 
@@ -46,9 +63,9 @@ void *fifo_map_add(struct fifo_map *m, const void *key);
 void fifo_map_remove(struct fifo_map *m, void *record);
 
 /* How many records the map holds. */
-static inline guint fifo_map_size(const struct fifo_map *m)
+static inline size_t fifo_map_size(const struct fifo_map *m)
 {
-	return g_hash_table_size(m->index);
+	return m->count;
 }
 
 #endif
