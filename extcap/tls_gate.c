@@ -48,8 +48,7 @@ struct seen_random {
 };
 
 struct held_pkt {
-	const uint8_t *data;
-	uint64_t ts_ns;
+	uint64_t ts_ns; /* 0 for an empty slot */
 	uint32_t cap_len;
 };
 
@@ -310,31 +309,40 @@ void tls_gate_secret(struct tls_gate *g, const struct tls_secret *secret)
 	}
 }
 
-static bool held_same(const struct held_pkt *h, const uint8_t *data, uint32_t cap_len,
-		      uint64_t ts_ns)
+/* By time and length, not address: a held packet may be copied out of its ring. */
+static bool held_same(const struct held_pkt *h, uint32_t cap_len, uint64_t ts_ns)
 {
-	return h->data == data && h->ts_ns == ts_ns && h->cap_len == cap_len;
+	return h->ts_ns == ts_ns && h->cap_len == cap_len;
 }
 
 /* Counts a packet the first time it is held; checking it again is not a new packet. */
-static void note_held(struct tls_gate *g, const uint8_t *data, uint32_t cap_len, uint64_t ts_ns)
+static void note_held(struct tls_gate *g, uint32_t cap_len, uint64_t ts_ns)
 {
 	for (size_t i = 0; i < HELD_SLOTS; i++) {
-		if (held_same(&g->held[i], data, cap_len, ts_ns))
+		if (held_same(&g->held[i], cap_len, ts_ns))
 			return;
 	}
-	if (!g->held[g->held_next].data)
+	if (!g->held[g->held_next].ts_ns)
 		g->held_in_use++;
-	g->held[g->held_next] = (struct held_pkt){.data = data, .ts_ns = ts_ns, .cap_len = cap_len};
+	g->held[g->held_next] = (struct held_pkt){.ts_ns = ts_ns, .cap_len = cap_len};
 	g->held_next = (g->held_next + 1) % HELD_SLOTS;
 	g->stats.packets_held++;
 }
 
-/* A packet that passes leaves the held set, so a new packet in its buffer counts anew. */
-static void note_passed(struct tls_gate *g, const uint8_t *data, uint32_t cap_len, uint64_t ts_ns)
+/* A packet that passes leaves the held set. */
+static void note_passed(struct tls_gate *g, uint32_t cap_len, uint64_t ts_ns)
 {
-	for (size_t i = 0; g->held_in_use && i < HELD_SLOTS; i++) {
-		if (held_same(&g->held[i], data, cap_len, ts_ns)) {
+	if (!g->held_in_use)
+		return;
+	/* With no flow waiting, nothing is held: forget all, so that no slot left
+	 * behind costs every later packet this scan. */
+	if (!g_hash_table_size(g->flows)) {
+		memset(g->held, 0, sizeof(g->held));
+		g->held_in_use = 0;
+		return;
+	}
+	for (size_t i = 0; i < HELD_SLOTS; i++) {
+		if (held_same(&g->held[i], cap_len, ts_ns)) {
 			g->held[i] = (struct held_pkt){0};
 			g->held_in_use--;
 		}
@@ -360,11 +368,11 @@ enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32
 				on_client_hello(g, &pkt, ts_ns, now_ns);
 		} else if (is_waiting(g, &pkt.key)) {
 			/* Not complete and not past its deadline, or it would be gone by now. */
-			note_held(g, data, cap_len, ts_ns);
+			note_held(g, cap_len, ts_ns);
 			return GATE_HOLD;
 		}
 	}
-	note_passed(g, data, cap_len, ts_ns);
+	note_passed(g, cap_len, ts_ns);
 	return GATE_PASS;
 }
 

@@ -17,11 +17,6 @@
 
 static uint8_t random_b[32];
 
-/*
- * Checks a heap copy of exactly the packet's length. The same packet checked
- * again is the same buffer, as in the capture loop, which keeps a held packet
- * where it is.
- */
 /* The gate as capture.c calls it: on a packet whose headers were parsed once. */
 static enum gate_verdict gate_check(struct tls_gate *g, const uint8_t *data, uint32_t len,
 				    uint16_t linktype, uint64_t ts, uint64_t now, bool may_wait)
@@ -461,7 +456,7 @@ static void test_held_count(void)
 	struct tls_gate *g = tls_gate_new(MAX_WAIT);
 	struct spec ch = hello(40060, NULL, NULL);
 	struct spec a = data_pkt(40060, true), b = data_pkt(40060, false);
-	uint8_t pa[MAX_PKT], pb[MAX_PKT];
+	uint8_t pa[MAX_PKT], pb[MAX_PKT], copy[MAX_PKT];
 	uint32_t la = (uint32_t)build(pa, &a), lb = (uint32_t)build(pb, &b);
 
 	CHECK_EQ(check_spec(g, &ch, T0, T0), GATE_PASS);
@@ -472,6 +467,10 @@ static void test_held_count(void)
 	gate_check(g, pb, lb, LINKTYPE_ETHERNET, T0 + 0, T0 + 20, true);
 	gate_check(g, pa, la, LINKTYPE_ETHERNET, T0 + 1, T0 + 21, true);
 	gate_check(g, pb, lb, LINKTYPE_ETHERNET, T0 + 0, T0 + 22, true);
+	CHECK_EQ(stats(g).packets_held, 2);
+	/* The first, copied out of its ring while held: still the same packet. */
+	memcpy(copy, pa, la);
+	gate_check(g, copy, la, LINKTYPE_ETHERNET, T0 + 1, T0 + 22, true);
 	CHECK_EQ(stats(g).packets_held, 2);
 	/* The same buffer later holds another packet: a new one. */
 	gate_check(g, pa, la, LINKTYPE_ETHERNET, T0 + 2, T0 + 23, true);
