@@ -116,55 +116,37 @@ static __always_inline void record_tuple(const struct sock_event *ev, const stru
 	bpf_map_update_elem(&tuples, &t, o, BPF_ANY);
 }
 
-/*
- * A new event for socket @cookie's user, with @owner set to it, unless this
- * thread was the last one reported (@owner: that report). NULL also when the
- * ring is full (@owner untouched).
- */
-static __always_inline struct sock_event *owner_event(__u64 cookie, struct sock_owner *owner)
+/* A new event naming the current thread as socket @cookie's user; NULL when the ring is full. */
+static __always_inline struct sock_event *owner_event(__u64 cookie)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sock_owner *last;
-	struct sock_event *ev;
+	struct sock_event *ev = new_event(SOCK_EVENT_OWNER);
 
-	last = bpf_map_lookup_elem(&owners, &cookie);
-	if (last && last->pid == id >> 32 && last->tid == (__u32)id) {
-		*owner = *last;
-		return NULL;
-	}
-	ev = new_event(SOCK_EVENT_OWNER);
 	if (!ev)
 		return NULL;
 	ev->cookie = cookie;
 	fill_task(ev);
-	owner->pid = ev->pid;
-	owner->tid = ev->tid;
-	owner->uid = ev->uid;
-	owner->pad = 0;
-	owner->cgroup_id = ev->cgroup_id;
-	__builtin_memcpy(owner->comm, ev->comm, sizeof(owner->comm));
-	bpf_map_update_elem(&owners, &cookie, owner, BPF_ANY);
 	return ev;
 }
 
-/* Whether the current thread is now @sk's reported user: no event lost. */
-static __always_inline bool report_owner(struct sock *sk)
+/*
+ * The owner in @ev, for the TC programs' owner filter: its maps are read by
+ * nothing else, so without a filter (the usual capture) they cost no update.
+ */
+static __always_inline void share_owner(const struct sock_event *ev)
 {
-	struct sock_owner owner = {};
-	struct sock_event *ev;
+	struct sock_owner owner = {
+	    .pid = ev->pid, .tid = ev->tid, .uid = ev->uid, .cgroup_id = ev->cgroup_id};
 
-	ev = owner_event(bpf_get_socket_cookie(sk), &owner);
-	if (!ev)
-		return owner.pid != 0;
-	fill_sock(ev, sk);
+	if (!owner_filter_set())
+		return;
+	__builtin_memcpy(owner.comm, ev->comm, sizeof(owner.comm));
+	bpf_map_update_elem(&owners, &ev->cookie, &owner, BPF_ANY);
 	record_tuple(ev, &owner);
-	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
-	return true;
 }
 
 /*
  * The thread (pid_tgid) last reported as a socket's user, kept with the
- * socket, where every send finds it sooner than in the owners hash.
+ * socket: each send looks there, not in a hash by cookie.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -172,6 +154,25 @@ struct {
 	__type(key, int);
 	__type(value, __u64);
 } last_sender SEC(".maps");
+
+/* Reports the current thread as @sk's user, unless it was the last one reported. */
+static __always_inline void report_owner(struct sock *sk)
+{
+	__u64 id = bpf_get_current_pid_tgid(), *last;
+	struct sock_event *ev;
+
+	last = bpf_sk_storage_get(&last_sender, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (last && *last == id)
+		return;
+	ev = owner_event(bpf_get_socket_cookie(sk));
+	if (!ev)
+		return; /* not remembered: the next send tries again */
+	fill_sock(ev, sk);
+	share_owner(ev);
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
+	if (last)
+		*last = id;
+}
 
 /*
  * A thread that sent data: the one really using the socket (a worker that
@@ -183,24 +184,20 @@ struct {
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(ecap_sock_send, struct sock *sk, int ret, int flags)
 {
-	__u64 id = bpf_get_current_pid_tgid(), *last;
-
-	if (ret <= 0 || !is_inet(sk))
-		return 0;
-	last = bpf_sk_storage_get(&last_sender, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (last && *last == id)
-		return 0;
-	if (report_owner(sk) && last)
-		*last = id;
+	if (ret > 0 && is_inet(sk))
+		report_owner(sk);
 	return 0;
 }
 
 /* A connection belongs to who connected it, or, accepted, to its listener's process. */
 static __always_inline void record_connection(const struct sock_event *ev)
 {
-	struct sock_owner *owner = bpf_map_lookup_elem(&owners, &ev->cookie);
+	struct sock_owner *owner;
 	struct sock_tuple t;
 
+	if (!owner_filter_set())
+		return;
+	owner = bpf_map_lookup_elem(&owners, &ev->cookie);
 	if (!owner) {
 		tuple_from_event(ev, &t);
 		t.rport = 0;
@@ -249,8 +246,7 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
  */
 static __always_inline int report_bind(struct bpf_sock *ctx, bool ipv6)
 {
-	struct sock_owner owner;
-	struct sock_event *ev = owner_event(bpf_get_socket_cookie(ctx), &owner);
+	struct sock_event *ev = owner_event(bpf_get_socket_cookie(ctx));
 	__u32 *laddr;
 
 	if (!ev)
@@ -268,7 +264,7 @@ static __always_inline int report_bind(struct bpf_sock *ctx, bool ipv6)
 	} else {
 		laddr[0] = ctx->src_ip4;
 	}
-	record_tuple(ev, &owner);
+	share_owner(ev);
 	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
 	return 1; /* allow */
 }
