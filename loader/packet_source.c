@@ -42,6 +42,7 @@ struct held_packet {
 struct cpu_queue {
 	struct packet_ring ring;
 	struct held_packet *spilled, *spilled_tail;
+	const struct pkt_event *head; /* the first packet, once looked up; NULL: look again */
 	uint64_t last_in; /* stamp of the last packet passed: the CPU's next is no earlier */
 };
 
@@ -153,13 +154,17 @@ static int spill(struct cpu_queue *q)
 		queue_append(q, held);
 		packet_ring_pass(&q->ring);
 	}
+	q->head = NULL; /* it may have been a ring record, copied now */
 	return 0;
 }
 
+/* Kept until it passes: each packet's merge asks every queue for its head several times. */
 static const struct pkt_event *queue_head(struct cpu_queue *q)
 {
-	return q->spilled ? (const struct pkt_event *)q->spilled->record
-			  : packet_ring_peek(&q->ring);
+	if (!q->head)
+		q->head = q->spilled ? (const struct pkt_event *)q->spilled->record
+				     : packet_ring_peek(&q->ring);
+	return q->head;
 }
 
 static void queue_pass(struct cpu_queue *q)
@@ -167,6 +172,7 @@ static void queue_pass(struct cpu_queue *q)
 	struct held_packet *held = q->spilled;
 
 	q->last_in = queue_head(q)->ts_mono;
+	q->head = NULL;
 	if (!held) {
 		packet_ring_pass(&q->ring);
 		return;
@@ -458,6 +464,7 @@ static void free_spilled(struct cpu_queue *q)
 		free(held);
 	}
 	q->spilled_tail = NULL;
+	q->head = NULL;
 }
 
 void packet_source_close(struct packet_source *src)
