@@ -10,7 +10,9 @@
 # captures the server's end of the veth into a file for the whole run; every
 # SOAK_INTERVAL seconds we note its VmRSS, the entries of its kernel maps that
 # grow with connections (tls_seen: the secrets' dedupe, a fixed array of 4096;
-# owners and tuples: socket owners, LRUs), the file's size and the handshakes made so far.
+# owners and tuples: socket owners, LRUs written only under an owner filter,
+# so here only by the seeding from /proc at start), the file's size and the
+# handshakes made so far.
 # At the end the file is checked, from the file alone, for every handshake's
 # secrets (tests/e2e/pcapng_secrets.py check), and ecap-tls's own counts of
 # lost and late secrets and of packets lost in the kernel are read.
@@ -346,7 +348,9 @@ section() {
 	echo "TLS 1.2, each a full handshake, one request and the server's close. Sampled every"
 	echo "$SOAK_INTERVAL s: ecap-tls's resident memory (VmRSS, RssAnon) and the entries of its kernel maps"
 	echo "that grow with connections: \`tls_seen\` (the secrets' dedupe, a fixed array of 4096),"
-	echo "\`owners\` and \`tuples\` (socket owners by cookie and by addresses, LRUs of 65536)."
+	echo "\`owners\` and \`tuples\` (socket owners by cookie and by addresses, LRUs of 65536, which"
+	echo "only an owner filter such as --pid needs: without one, as here, they hold what was"
+	echo "seeded from /proc at the start and no more)."
 	echo "The user-space dedupe of secrets (a ring of 65536 keys) and the TLS gate's"
 	echo "ring of client randoms (65536, one per connection) are not visible from outside;"
 	echo "they are filled lazily, so their pages show in RSS until they are full (at"

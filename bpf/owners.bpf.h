@@ -2,8 +2,9 @@
 /*
  * Socket owners and the capture's filter on them (--pid, --uid, --comm,
  * --cgroup), for every object that attributes or filters: sockets.bpf.c
- * fills the maps; packets.bpf.c and tls.bpf.c read them. User space creates
- * the maps once and hands the same ones to each object before it loads.
+ * fills the maps, only when a filter is set (nothing else reads them);
+ * packets.bpf.c and tls.bpf.c read them. User space creates the maps once
+ * and hands the same ones to each object before it loads.
  */
 #ifndef ECAP_OWNERS_BPF_H
 #define ECAP_OWNERS_BPF_H
