@@ -330,6 +330,12 @@ static int read_mappings(int pid, struct mapped *m)
 	return 0;
 }
 
+/* Whether @m's C library is mapped: glibc's libc.so, or musl's, which is its own loader. */
+static bool c_library_mapped(const struct mapped *m)
+{
+	return m->libc[0] || strstr(m->loader, "/ld-musl");
+}
+
 static int open_file(const char *path)
 {
 	return path && path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -397,7 +403,7 @@ static void scan_process(struct tls_source *src, int pid, bool hold)
 	const char *paths[MAX_NEW_LIBS];
 	int fds[MAX_NEW_LIBS], n = 0, fd, crypto_fd;
 	struct frozen frozen = { 0 };
-	bool in_root;
+	bool loadable, in_root;
 
 	if (read_mappings(pid, &m))
 		goto out;
@@ -407,11 +413,13 @@ static void scan_process(struct tls_source *src, int pid, bool hold)
 	if (fd >= 0)
 		close(fd);
 	/*
-	 * Caught between the loader's mapping of libssl and of the libcrypto it
-	 * needs, the probe could not load it: not met yet, the loader's next
+	 * Caught between the loader's mapping of libssl and of the libcrypto and
+	 * C library it needs, the probe could not load it, nor tell which C
+	 * library it must load it with: not met yet, the loader's next
 	 * _dl_debug_state() brings the process back.
 	 */
-	for (guint i = 0; m.crypto[0] && i < m.libssl->len && n < MAX_NEW_LIBS; i++) {
+	loadable = m.crypto[0] && c_library_mapped(&m);
+	for (guint i = 0; loadable && i < m.libssl->len && n < MAX_NEW_LIBS; i++) {
 		paths[n] = g_ptr_array_index(m.libssl, i);
 		fd = open_file(paths[n]);
 		if (fd >= 0 && first_meeting(src, fd))
