@@ -15,14 +15,15 @@
 #define LABEL_PREFIX	 "tls13 "
 #define HS_ENCRYPTED_EXT 8
 #define CT_APP_DATA	 0x17
-#define TAG_LEN		 16
 /* A TLSCiphertext's payload is at most 2^14 + 256 bytes (RFC 8446 section 5.2). */
 #define MAX_CIPHERTEXT (16384 + 256)
 
 static const struct tls13_suite suites[] = {
-    {.id = 0x1301, .hash_len = 32, .key_len = 16, .cipher = TLS13_AES_GCM},
-    {.id = 0x1302, .hash_len = 48, .key_len = 32, .cipher = TLS13_AES_GCM},
-    {.id = 0x1303, .hash_len = 32, .key_len = 32, .cipher = TLS13_CHACHA20_POLY1305},
+    {.id = 0x1301, .hash_len = 32, .key_len = 16, .tag_len = 16, .cipher = TLS13_AES_GCM},
+    {.id = 0x1302, .hash_len = 48, .key_len = 32, .tag_len = 16, .cipher = TLS13_AES_GCM},
+    {.id = 0x1303, .hash_len = 32, .key_len = 32, .tag_len = 16, .cipher = TLS13_CHACHA20_POLY1305},
+    {.id = 0x1304, .hash_len = 32, .key_len = 16, .tag_len = 16, .cipher = TLS13_AES_CCM},
+    {.id = 0x1305, .hash_len = 32, .key_len = 16, .tag_len = 8, .cipher = TLS13_AES_CCM},
 };
 
 const struct tls13_suite *tls13_suite(uint16_t id)
@@ -119,6 +120,9 @@ int tls13_traffic_keys(const struct tls13_suite *s, const uint8_t *secret, uint8
  * the record's first plaintext block, nonce = iv XOR seq (RFC 8446 5.3):
  * - AES-GCM encrypts plaintext from inc32(J0), J0 = nonce | 00000001, so
  *   CTR mode from nonce | 00000002 (NIST SP 800-38D);
+ * - AES-CCM with a 12-byte nonce has a 3-byte counter: block A_i is the
+ *   flags byte L - 1 = 2, the nonce, then i; A_0 masks the tag, so the
+ *   plaintext starts at A_1 (RFC 3610 section 2.3);
  * - ChaCha20-Poly1305 spends block 0 on the Poly1305 key and encrypts from
  *   block 1 (RFC 8439 2.8); EVP_chacha20 takes a little-endian 32-bit
  *   counter followed by the nonce.
@@ -139,8 +143,14 @@ static const EVP_CIPHER *keystream(const struct tls13_suite *s, const uint8_t *i
 		memcpy(block + 4, nonce, TLS13_IV_LEN);
 		return chacha20 ? chacha20 : (chacha20 = EVP_CIPHER_fetch(NULL, "ChaCha20", NULL));
 	}
-	memcpy(block, nonce, TLS13_IV_LEN);
-	block[15] = 2;
+	if (s->cipher == TLS13_AES_CCM) {
+		block[0] = 2;
+		memcpy(block + 1, nonce, TLS13_IV_LEN);
+		block[15] = 1;
+	} else {
+		memcpy(block, nonce, TLS13_IV_LEN);
+		block[15] = 2;
+	}
 	if (s->key_len == 32)
 		return aes256 ? aes256 : (aes256 = EVP_CIPHER_fetch(NULL, "AES-256-CTR", NULL));
 	return aes128 ? aes128 : (aes128 = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL));
@@ -180,13 +190,14 @@ static uint32_t be24(const uint8_t *p)
  * whose own length is two less. The whole message, the inner content type
  * and the tag must fit in the record; padding may follow.
  */
-static bool starts_encrypted_extensions(const uint8_t *pt, uint32_t record_len)
+static bool starts_encrypted_extensions(const struct tls13_suite *s, const uint8_t *pt,
+					uint32_t record_len)
 {
 	uint32_t len = be24(pt + 1);
 
 	if (pt[0] != HS_ENCRYPTED_EXT || len < 2)
 		return false;
-	if (4 + len + 1 + TAG_LEN > record_len)
+	if (4 + len + 1 + s->tag_len > record_len)
 		return false;
 	return be16(pt + 4) == len - 2;
 }
@@ -201,7 +212,7 @@ enum tls13_fit tls13_check_server_handshake(const struct tls13_suite *s, const u
 	if (record[0] != CT_APP_DATA || record[1] != 3 || record[2] != 3)
 		return TLS13_UNKNOWN;
 	/* The smallest EncryptedExtensions (no extensions) is 6 bytes. */
-	if (record_len < 6 + 1 + TAG_LEN || record_len > MAX_CIPHERTEXT)
+	if (record_len < 6u + 1 + s->tag_len || record_len > MAX_CIPHERTEXT)
 		return TLS13_UNKNOWN;
 	/* The suite fixes the secret's length: another length is another connection's. */
 	if (secret_len != s->hash_len)
@@ -209,7 +220,7 @@ enum tls13_fit tls13_check_server_handshake(const struct tls13_suite *s, const u
 	if (tls13_traffic_keys(s, secret, key, iv) ||
 	    tls13_decrypt_first_block(s, key, iv, 0, record + 5, pt))
 		return TLS13_UNKNOWN;
-	fit = starts_encrypted_extensions(pt, record_len) ? TLS13_FITS : TLS13_MISFITS;
+	fit = starts_encrypted_extensions(s, pt, record_len) ? TLS13_FITS : TLS13_MISFITS;
 	memset(key, 0, sizeof(key));
 	return fit;
 }

@@ -8,9 +8,10 @@
  * really sent. The server's first encrypted record always carries
  * EncryptedExtensions (handshake type 8), protected with the key and IV
  * derived from the server handshake traffic secret at sequence number 0. Its
- * first 16 bytes of ciphertext are enough: both AEADs of TLS 1.3 are a stream
- * cipher underneath, so they decrypt without the tag, and a wrong secret turns
- * them into noise that passes the check below with probability about 2^-40.
+ * first 16 bytes of ciphertext are enough: every AEAD of TLS 1.3 is a stream
+ * cipher underneath (AES in CTR mode, or ChaCha20), so they decrypt without
+ * the tag, and a wrong secret turns them into noise that passes the check
+ * below with probability about 2^-40.
  *
  * HMAC and the hashes come from digest.h; the ciphers from libcrypto's EVP.
  */
@@ -30,13 +31,15 @@
 
 enum tls13_cipher {
 	TLS13_AES_GCM,
+	TLS13_AES_CCM, /* CCM and CCM_8: the same keystream, tags of 16 and 8 bytes */
 	TLS13_CHACHA20_POLY1305,
 };
 
 struct tls13_suite {
-	uint16_t id; /* 0x1301, 0x1302 or 0x1303 */
+	uint16_t id; /* 0x1301 to 0x1305 */
 	uint8_t hash_len;
 	uint8_t key_len;
+	uint8_t tag_len;
 	enum tls13_cipher cipher;
 };
 

@@ -199,7 +199,7 @@ static void check_flight(struct tls_check *c, const uint8_t *random,
 	if (!p || p->has_record)
 		return;
 	if (!pkt->has_record || !tls13_suite(pkt->cipher_suite)) {
-		/* Nothing to hold the secret against: CCM suites, a record in a later segment. */
+		/* Nothing to hold the secret against: an unknown suite, a record in a later segment. */
 		c->stats.unverified++;
 		finish(r);
 		return;

@@ -54,7 +54,11 @@ made() { # URI COUNT: that many requests for URI made on this run
 # host A itself over loopback.
 CAP=$WORK/tls.pcapng
 start_capture "$CAP" -i lo --keylog-file "$WORK/ecap.keylog"
-tls_start_s_server "$NS_B" "$S_ADDR" -dcert "$WORK/rsa-cert.pem" -dkey "$WORK/rsa-key.pem"
+# s_server also offers the two CCM suites, which OpenSSL does not enable by default.
+TLS13_SUITES=(TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256
+	TLS_AES_128_CCM_SHA256 TLS_AES_128_CCM_8_SHA256)
+tls_start_s_server "$NS_B" "$S_ADDR" -dcert "$WORK/rsa-cert.pem" -dkey "$WORK/rsa-key.pem" \
+	-ciphersuites "$(IFS=:; echo "${TLS13_SUITES[*]}")"
 tls_start_nginx "$NS_B" "$N_ADDR" "$N_ADDR6"
 tls_start_gnutls_serv "$NS_A"
 G_ADDR=127.0.0.1
@@ -84,8 +88,8 @@ tls_python "$NS_A" "$S_ADDR" 1.2 - /py-12
 made /py-12 1
 HANDSHAKES=$((HANDSHAKES + 2))
 
-# openssl s_client: every TLS 1.3 suite OpenSSL enables by default...
-for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+# openssl s_client: every TLS 1.3 suite (RFC 8446 B.4)...
+for suite in "${TLS13_SUITES[@]}"; do
 	tls_www_page "sc-$suite"
 	tls_s_client "$NS_A" "$S_ADDR" "/sc-$suite" "$WORK/s_client-$suite.log" -tls1_3 -ciphersuites "$suite"
 	grep -q "^New, TLSv1.3, Cipher is $suite" "$WORK/s_client-$suite.log" ||
@@ -238,7 +242,11 @@ grep -q "did not decrypt their connection" "$CAP.log" && fail "a library was dis
 # 2. --no-tls: the same kind of traffic, no secrets and nothing decrypted.
 CAP=$WORK/no-tls.pcapng
 start_capture "$CAP" --no-tls
-tls_start_s_server "$NS_B" "$S_ADDR" -dcert "$WORK/rsa-cert.pem" -dkey "$WORK/rsa-key.pem"
+# s_server also offers the two CCM suites, which OpenSSL does not enable by default.
+TLS13_SUITES=(TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256
+	TLS_AES_128_CCM_SHA256 TLS_AES_128_CCM_8_SHA256)
+tls_start_s_server "$NS_B" "$S_ADDR" -dcert "$WORK/rsa-cert.pem" -dkey "$WORK/rsa-key.pem" \
+	-ciphersuites "$(IFS=:; echo "${TLS13_SUITES[*]}")"
 tls_start_nginx "$NS_B" "$N_ADDR"
 tls_curl "$NS_A" "https://$N_ADDR/no-tls-curl" -- --tlsv1.3
 tls_python "$NS_A" "$N_ADDR" 1.2 - /no-tls-py

@@ -6,9 +6,10 @@
  * and IV, and the check of the server handshake traffic secret against the
  * start of the RFC's encrypted server flight.
  *
- * RFC 8448 has no SHA-384 or ChaCha20 trace, so those suites get
+ * RFC 8448 has no SHA-384, ChaCha20 or CCM trace, so those suites get
  * self-consistent tests: libcrypto's own AEADs (EVP_aes_256_gcm,
- * EVP_chacha20_poly1305) seal an EncryptedExtensions with the key and IV we
+ * EVP_chacha20_poly1305, EVP_aes_128_ccm with 16- and 8-byte tags) seal an
+ * EncryptedExtensions with the key and IV we
  * derive, and the check must accept the record under the right secret and
  * reject it under a wrong one. That proves the keystream positions we use
  * against the real AEADs; the SHA-384 expansion itself is cross-checked with
@@ -174,8 +175,14 @@ static void test_suites(void)
 	CHECK(tls13_suite(0x1303) && tls13_suite(0x1303)->hash_len == 32 &&
 		  tls13_suite(0x1303)->cipher == TLS13_CHACHA20_POLY1305,
 	      "0x1303 CHACHA20-POLY1305-SHA256");
-	CHECK(!tls13_suite(0x1304) && !tls13_suite(0xc02f) && !tls13_suite(0),
-	      "CCM and TLS 1.2 suites are unknown");
+	CHECK(tls13_suite(0x1304) && tls13_suite(0x1304)->tag_len == 16 &&
+		  tls13_suite(0x1304)->cipher == TLS13_AES_CCM,
+	      "0x1304 AES-128-CCM-SHA256");
+	CHECK(tls13_suite(0x1305) && tls13_suite(0x1305)->tag_len == 8 &&
+		  tls13_suite(0x1305)->key_len == 16,
+	      "0x1305 AES-128-CCM-8-SHA256");
+	CHECK(!tls13_suite(0x1306) && !tls13_suite(0xc02f) && !tls13_suite(0),
+	      "other and TLS 1.2 suites are unknown");
 }
 
 /* HKDF-Expand-Label as libcrypto's own TLS 1.3 KDF computes it: an independent implementation. */
@@ -202,14 +209,15 @@ static bool ossl_expand_label(const char *digest, const uint8_t *secret, size_t 
 }
 
 /* A record as a TLS 1.3 server seals its first flight: EncryptedExtensions, type 22, tag. */
-static size_t seal_flight(const EVP_CIPHER *aead, const uint8_t *key, const uint8_t *iv,
-			  uint8_t *rec)
+static size_t seal_flight(const EVP_CIPHER *aead, int tag_len, const uint8_t *key,
+			  const uint8_t *iv, uint8_t *rec)
 {
 	/* EncryptedExtensions with server_name (empty) and ALPN "h2": 19 bytes, then type. */
 	static const uint8_t inner[] = {0x08, 0x00, 0x00, 0x0f, 0x00, 0x0d, 0x00, 0x00, 0x00,
 					0x00, 0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h',
 					'2',  0x16};
-	size_t ct_len = sizeof(inner) + 16;
+	bool ccm = EVP_CIPHER_get_mode(aead) == EVP_CIPH_CCM_MODE;
+	size_t ct_len = sizeof(inner) + tag_len;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int len = 0, fin = 0;
 
@@ -217,13 +225,16 @@ static size_t seal_flight(const EVP_CIPHER *aead, const uint8_t *key, const uint
 	rec[1] = rec[2] = 3;
 	rec[3] = (uint8_t)(ct_len >> 8);
 	rec[4] = (uint8_t)ct_len;
+	/* CCM wants its tag length before the key, and the plaintext length before the AAD. */
 	if (EVP_EncryptInit_ex(ctx, aead, NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1 ||
+	    (ccm && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, tag_len, NULL) != 1) ||
 	    EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) != 1 || /* seq 0: nonce = iv */
-	    EVP_EncryptUpdate(ctx, NULL, &len, rec, 5) != 1 ||	   /* the header is the AAD */
+	    (ccm && EVP_EncryptUpdate(ctx, NULL, &len, NULL, sizeof(inner)) != 1) ||
+	    EVP_EncryptUpdate(ctx, NULL, &len, rec, 5) != 1 || /* the header is the AAD */
 	    EVP_EncryptUpdate(ctx, rec + 5, &len, inner, sizeof(inner)) != 1 ||
 	    EVP_EncryptFinal_ex(ctx, rec + 5 + len, &fin) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, rec + 5 + sizeof(inner)) != 1)
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, tag_len, rec + 5 + sizeof(inner)) != 1)
 		ct_len = 0;
 	EVP_CIPHER_CTX_free(ctx);
 	return ct_len ? 5 + ct_len : 0;
@@ -246,7 +257,8 @@ static void check_sealed(uint16_t id, const EVP_CIPHER *aead, const char *digest
 			  !memcmp(iv, want, 12),
 		      "suite %#x: iv as libcrypto's TLS13-KDF derives it", id);
 	}
-	CHECK(seal_flight(aead, key, iv, rec) == 5 + 20 + 16, "suite %#x: sealed", id);
+	CHECK(seal_flight(aead, s->tag_len, key, iv, rec) == 5u + 20 + s->tag_len,
+	      "suite %#x: sealed", id);
 	CHECK_EQ(tls13_decrypt_first_block(s, key, iv, 0, rec + 5, pt), 0);
 	CHECK(pt[0] == 8 && pt[3] == 0x0f && pt[5] == 0x0d, "suite %#x: decrypts", id);
 	CHECK(tls13_check_server_handshake(s, secret, s->hash_len, rec) == TLS13_FITS,
@@ -265,6 +277,8 @@ static void test_self_consistent(void)
 	check_sealed(0x1301, EVP_aes_128_gcm(), "SHA256");
 	check_sealed(0x1302, EVP_aes_256_gcm(), "SHA384");
 	check_sealed(0x1303, EVP_chacha20_poly1305(), "SHA256");
+	check_sealed(0x1304, EVP_aes_128_ccm(), "SHA256");
+	check_sealed(0x1305, EVP_aes_128_ccm(), "SHA256");
 }
 
 static void test_bounds(void)
