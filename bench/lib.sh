@@ -33,13 +33,14 @@ proc_cpu_seconds() { # PID
 }
 
 # A snapshot of the whole machine's CPU time: "WALL_SECONDS IDLE_SECONDS", idle
-# being every CPU's idle + iowait time. Busy time between two snapshots is
-# CPUs x wall time - idle: everything else counts, softirq work included (where
-# both the TC program and tcpdump's AF_PACKET copy run). The kernel measures
-# idle time exactly when a CPU sleeps (NO_HZ), whereas the busy fields of
-# /proc/stat are sampled at each tick and miss short bursts.
+# being every CPU's idle + iowait + steal time. Busy time between two snapshots
+# is CPUs x wall time - idle: everything else counts, softirq work included
+# (where both the TC program and tcpdump's AF_PACKET copy run). The kernel
+# measures idle time exactly when a CPU sleeps (NO_HZ), whereas the busy fields
+# of /proc/stat are sampled at each tick and miss short bursts. Steal is time
+# the hypervisor gave another guest while this one wanted to run: not ours.
 machine_cpu_snapshot() {
-	echo "$(date +%s.%N) $(awk -v tck="$CLK_TCK" '$1 == "cpu" {printf "%.3f", ($5 + $6) / tck; exit}' /proc/stat)"
+	echo "$(date +%s.%N) $(awk -v tck="$CLK_TCK" '$1 == "cpu" {printf "%.3f", ($5 + $6 + $9) / tck; exit}' /proc/stat)"
 }
 
 machine_busy_between() { # SNAPSHOT0 SNAPSHOT1 (each quoted)

@@ -9,7 +9,7 @@
 #
 #   flock /tmp/ecap-e2e.lock bench/packets.sh [tcp|udp|all]
 #
-# Settings (environment): ECAP_TLS (the binary), ROUNDS (5), TCP_SECONDS (5),
+# Settings (environment): ECAP_TLS (the binary), ROUNDS (7), TCP_SECONDS (5),
 # UDP_SECONDS (3), UDP_RATES (offered packets/s, "max" for as fast as iperf3
 # goes), TCP_SNAPLEN (128), BENCH_OUT (where the section and plots go).
 #
@@ -24,7 +24,7 @@ for tool in iperf3 tcpdump capinfos python3; do
 done
 
 WORKLOAD=${1:-all}
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-7}
 TCP_SECONDS=${TCP_SECONDS:-5}
 UDP_SECONDS=${UDP_SECONDS:-3}
 UDP_RATES=${UDP_RATES:-50000 100000 200000 400000 max}
@@ -155,11 +155,24 @@ median() { # CONFIG WORKLOAD RATE EXPR
 	values "$@" | median_of
 }
 
-# Median over the rounds of EXPR under CONFIG divided by EXPR under BASE.
-ratio() { # CONFIG BASE WORKLOAD RATE EXPR
+# Each round's EXPR under CONFIG divided by EXPR under BASE, one a line.
+round_ratios() { # CONFIG BASE WORKLOAD RATE EXPR
 	awk -v c="$1" -v base="$2" -v w="$3" -v r="$4" '$2 == w && $3 == r && ($1 == c || $1 == base) {
 			v = '"$5"'; if ($1 == c) x[$4] = v; else y[$4] = v }
-		END {for (k in x) if (k in y && y[k] > 0) print x[k] / y[k]}' "$RESULTS" | median_of
+		END {for (k in x) if (k in y && y[k] > 0) print x[k] / y[k]}' "$RESULTS"
+}
+
+# Their median.
+ratio() { # CONFIG BASE WORKLOAD RATE EXPR
+	round_ratios "$@" | median_of
+}
+
+# Their median, and in brackets their range: how far this machine's noise went.
+ratio_with_range() { # CONFIG BASE WORKLOAD RATE EXPR
+	local r
+	r=$(round_ratios "$@" | sort -g)
+	[ -n "$r" ] || { echo -; return; }
+	printf '%.3f (rounds %.2f-%.2f)\n' "$(median_of <<<"$r")" "$(head -1 <<<"$r")" "$(tail -1 <<<"$r")"
 }
 
 # Median over the rounds of (EXPR under CONFIG) - (EXPR under BASE).
@@ -212,12 +225,12 @@ check_targets() { # NAME WORKLOAD RATE LABEL
 	ec=$(total ecap "$2" "$3" 11)
 	target "$1" "$4: no kernel drops where tcpdump has none" "ecap-tls $ec, tcpdump $td" \
 		"0 if tcpdump 0" "$([ "$td" != 0 ] || [ "$ec" = 0 ] && echo yes || echo no)"
-	tput=$(ratio ecap tcpdump "$2" "$3" "$([ "$2" = tcp ] && echo '$5' || echo '$6')")
-	target "$1" "$4: traffic reached, ecap-tls / tcpdump" "$(fmt %.3f "$tput")" ">= 0.95" \
-		"$(meets "$tput" ge 0.95)"
-	cpu=$(ratio ecap tcpdump "$2" "$3" "$BUSY_PER_MPKT")
-	target "$1" "$4: machine CPU per packet, ecap-tls / tcpdump" "$(fmt %.3f "$cpu")" "<= 1.00" \
-		"$(meets "$cpu" le 1.0)"
+	tput=$(ratio_with_range ecap tcpdump "$2" "$3" "$([ "$2" = tcp ] && echo '$5' || echo '$6')")
+	target "$1" "$4: traffic reached, ecap-tls / tcpdump" "$tput" ">= 0.95" \
+		"$(meets "${tput%% *}" ge 0.95)"
+	cpu=$(ratio_with_range ecap tcpdump "$2" "$3" "$BUSY_PER_MPKT")
+	target "$1" "$4: machine CPU per packet, ecap-tls / tcpdump" "$cpu" "<= 1.00" \
+		"$(meets "${cpu%% *}" le 1.0)"
 }
 
 # The TC programs' own run time per packet (kernel.bpf_stats_enabled), in one
@@ -268,8 +281,8 @@ legend() {
 		veth: tcpdump's and ecap-tls's user-space work and their system calls.
 		It leaves out what runs in the softirq of the traffic itself (tcpdump's
 		AF_PACKET copy, ecap-tls's TC program and its ring-buffer copy), so
-		*machine CPU* is every CPU's busy time (CPUs x wall time - idle - iowait
-		of /proc/stat) per million packets, and in brackets its median excess over the
+		*machine CPU* is every CPU's busy time (CPUs x wall time - idle - iowait -
+		steal of /proc/stat) per million packets, and in brackets its median excess over the
 		same round's run without capture. When the traffic saturates both cores
 		(TCP bulk, UDP at "max") the machine is busy all the time in every
 		configuration and the cost shows up as less traffic, so compare
