@@ -133,14 +133,19 @@ static void put_ts(struct block *b, uint64_t ts)
 	put_u32(b, (uint32_t)ts);
 }
 
-/* Copies @len bytes and zeroes the padding up to the next 32-bit boundary. */
+/*
+ * Copies @len bytes and zeroes the padding up to the next 32-bit boundary:
+ * a zero word under the data's last bytes, stored first, costs one move where
+ * a memset() of 1 to 3 bytes is a call (twice per packet).
+ */
 static void put_padded(struct block *b, const void *data, size_t len)
 {
 	size_t padded = pad4(len);
 
+	if (padded != len)
+		memset(b->p + padded - 4, 0, 4);
 	if (len)
 		memcpy(b->p, data, len);
-	memset(b->p + len, 0, padded - len);
 	b->p += padded;
 }
 
