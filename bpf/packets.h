@@ -66,15 +66,24 @@ struct cbpf_insn {
 
 /* Per attached interface: its slot and its capture filter. */
 struct iface_cfg {
-	__u32 slot;	  /* user space's index for it, and its entry in the stats map */
+	__u32 slot;	  /* user space's index for it */
 	__u32 filter_len; /* 0: accept every packet */
 	__u32 raw;	  /* packets start at the IP header (LINKTYPE_RAW) */
 	__u32 pad;
 	struct cbpf_insn filter[MAX_FILTER_INSNS];
 };
 
-/* Per interface and CPU; summed by user space for the Interface Statistics Block. */
-struct iface_stats {
+/*
+ * Per interface and CPU, by ifindex: all that every packet needs, with its
+ * counters, on one cache line; the filter's instructions (struct iface_cfg)
+ * are read only when there is one. Counters are summed by user space for the
+ * Interface Statistics Block.
+ */
+struct iface_state {
+	__u32 slot;	/* iface_cfg.slot + 1; 0: not captured */
+	__u32 filtered; /* nonzero: iface_cfg.filter decides */
+	__u32 raw;	/* as iface_cfg.raw */
+	__u32 pad;
 	__u64 seen;	/* packets that reached the hook */
 	__u64 accepted; /* packets that passed the capture filter */
 	__u64 lost;	/* accepted packets the ring buffer had no room for */

@@ -67,13 +67,25 @@ struct packet_source {
 	int ncpus;
 };
 
+/* Every CPU's copy of the interface's state: what its packets need first. */
+static int set_state(struct packet_source *src, __u32 ifindex, const struct iface_cfg *cfg)
+{
+	struct iface_state per_cpu[src->ncpus];
+
+	for (int cpu = 0; cpu < src->ncpus; cpu++) {
+		per_cpu[cpu] = (struct iface_state){
+			.slot = cfg->slot + 1, .filtered = cfg->filter_len != 0, .raw = cfg->raw,
+		};
+	}
+	return bpf_map_update_elem(bpf_map__fd(src->skel->maps.states), &ifindex, per_cpu, 0);
+}
+
 static int configure_iface(struct packet_source *src, int slot, const struct packet_source_opts *opts)
 {
 	const struct netdev *dev = &opts->devs[slot];
 	struct iface_cfg cfg = { .slot = slot, .raw = dev->linktype == LINKTYPE_RAW };
 	struct filter_prog prog;
 	char err[FILTER_ERRBUF_SIZE];
-	__u32 key = dev->ifindex, value = slot + 1;
 
 	if (opts->filter) {
 		if (filter_compile(opts->filter, dev->linktype, opts->snaplen, &prog, err, sizeof(err))) {
@@ -91,7 +103,7 @@ static int configure_iface(struct packet_source *src, int slot, const struct pac
 		}
 	}
 	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.ifaces), &(__u32){ slot }, &cfg, 0) ||
-	    bpf_map_update_elem(bpf_map__fd(src->skel->maps.slots), &key, &value, 0)) {
+	    set_state(src, dev->ifindex, &cfg)) {
 		log_error("failed to configure capture of %s: %s", dev->name, strerror(errno));
 		return -errno;
 	}
@@ -334,11 +346,11 @@ void packet_source_next(struct packet_source *src)
 
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts)
 {
-	struct iface_stats per_cpu[src->ncpus];
-	__u32 key = dev;
+	struct iface_state per_cpu[src->ncpus];
+	__u32 key = src->devs[dev].ifindex;
 
 	memset(counts, 0, sizeof(*counts));
-	if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.stats), &key, per_cpu))
+	if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.states), &key, per_cpu))
 		return -errno;
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
 		counts->seen += per_cpu[cpu].seen;
@@ -397,7 +409,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		log_error("failed to share the socket owner maps: %s", strerror(-err));
 		return err;
 	}
-	bpf_map__set_max_entries(src->skel->maps.slots, highest_ifindex(opts) + 1);
+	bpf_map__set_max_entries(src->skel->maps.states, highest_ifindex(opts) + 1);
 	bpf_map__set_max_entries(src->skel->maps.rings, src->ncpus);
 	bpf_map__set_value_size(src->skel->maps.rings, entry);
 
