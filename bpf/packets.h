@@ -30,7 +30,7 @@ struct pkt_event {
 	__u32 cap_len;	  /* bytes of packet data that follow */
 	__u16 vlan_tci;	  /* hardware-accelerated VLAN tag, when vlan_proto != 0 */
 	__u16 vlan_proto; /* network byte order */
-	__u16 slot;	  /* iface_cfg.slot of the interface */
+	__u16 slot;	  /* user space's index for the interface (iface_state.slot - 1) */
 	__u8 dir;	  /* enum pkt_dir */
 	__u8 pad[5];
 };
@@ -64,11 +64,9 @@ struct cbpf_insn {
 	__u32 k;
 };
 
-/* Per attached interface: its slot and its capture filter. */
+/* An attached interface's capture filter, for the interpreter in cbpf.bpf.h. */
 struct iface_cfg {
-	__u32 slot;	  /* user space's index for it */
 	__u32 filter_len; /* 0: accept every packet */
-	__u32 raw;	  /* packets start at the IP header (LINKTYPE_RAW) */
 	__u32 pad;
 	struct cbpf_insn filter[MAX_FILTER_INSNS];
 };
@@ -80,9 +78,9 @@ struct iface_cfg {
  * Interface Statistics Block.
  */
 struct iface_state {
-	__u32 slot;	/* iface_cfg.slot + 1; 0: not captured */
-	__u32 filtered; /* nonzero: iface_cfg.filter decides */
-	__u32 raw;	/* as iface_cfg.raw */
+	__u32 slot;	/* user space's index for it (its iface_cfg's key) + 1; 0: not ours */
+	__u32 filtered; /* nonzero: its iface_cfg's filter decides */
+	__u32 raw;	/* packets start at the IP header (LINKTYPE_RAW) */
 	__u32 pad;
 	__u64 seen;	/* packets that reached the hook */
 	__u64 accepted; /* packets that passed the capture filter */

@@ -68,22 +68,25 @@ struct packet_source {
 };
 
 /* Every CPU's copy of the interface's state: what its packets need first. */
-static int set_state(struct packet_source *src, __u32 ifindex, const struct iface_cfg *cfg)
+static int set_state(struct packet_source *src, const struct netdev *dev, int slot, bool filtered)
 {
 	struct iface_state per_cpu[src->ncpus];
+	__u32 key = dev->ifindex;
 
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
 		per_cpu[cpu] = (struct iface_state){
-			.slot = cfg->slot + 1, .filtered = cfg->filter_len != 0, .raw = cfg->raw,
+			.slot = slot + 1,
+			.filtered = filtered,
+			.raw = dev->linktype == LINKTYPE_RAW,
 		};
 	}
-	return bpf_map_update_elem(bpf_map__fd(src->skel->maps.states), &ifindex, per_cpu, 0);
+	return bpf_map_update_elem(bpf_map__fd(src->skel->maps.states), &key, per_cpu, 0);
 }
 
 static int configure_iface(struct packet_source *src, int slot, const struct packet_source_opts *opts)
 {
 	const struct netdev *dev = &opts->devs[slot];
-	struct iface_cfg cfg = { .slot = slot, .raw = dev->linktype == LINKTYPE_RAW };
+	struct iface_cfg cfg = {};
 	struct filter_prog prog;
 	char err[FILTER_ERRBUF_SIZE];
 
@@ -103,7 +106,7 @@ static int configure_iface(struct packet_source *src, int slot, const struct pac
 		}
 	}
 	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.ifaces), &(__u32){ slot }, &cfg, 0) ||
-	    set_state(src, dev->ifindex, &cfg)) {
+	    set_state(src, dev, slot, cfg.filter_len != 0)) {
 		log_error("failed to configure capture of %s: %s", dev->name, strerror(errno));
 		return -errno;
 	}
