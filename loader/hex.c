@@ -21,3 +21,28 @@ char *hex_put(char *out, const void *in, size_t len)
 		memcpy(out, pairs[b[i]], 2);
 	return out;
 }
+
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_get(void *out, const char *hex, size_t len)
+{
+	uint8_t *b = out;
+
+	for (size_t i = 0; i < len; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
+
+		if (lo < 0)
+			return -1;
+		b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

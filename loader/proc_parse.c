@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include <sys/socket.h>
+#include "hex.h"
 #include "proc_parse.h"
 
 static bool is_blank(char c)
@@ -22,25 +23,14 @@ static const char *skip_blanks(const char *p)
 	return p;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Up to @max_digits hex digits at *@p; returns how many were read, 0 for none. */
 static int read_hex(const char **p, int max_digits, uint64_t *v)
 {
 	uint64_t n = 0;
 	int i;
 
-	for (i = 0; i < max_digits && hex_value((*p)[i]) >= 0; i++)
-		n = n << 4 | (uint64_t)hex_value((*p)[i]);
+	for (i = 0; i < max_digits && hex_digit((*p)[i]) >= 0; i++)
+		n = n << 4 | (uint64_t)hex_digit((*p)[i]);
 	*p += i;
 	*v = n;
 	return i;

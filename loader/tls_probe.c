@@ -295,15 +295,6 @@ static size_t read_self(const void *addr, void *buf, size_t len)
 	return n > 0 ? (size_t)n : 0;
 }
 
-static int parse_hex(const char *hex, uint8_t *out, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (sscanf(hex + 2 * i, "%2hhx", &out[i]) != 1)
-			return -1;
-	}
-	return 0;
-}
-
 /* The second field of the first line logged since @first. */
 static int logged_random(int first, uint8_t random[RANDOM_SIZE])
 {
@@ -312,7 +303,7 @@ static int logged_random(int first, uint8_t random[RANDOM_SIZE])
 	if (first >= n_logged)
 		return probe_fail("its key-log callback was never called");
 	sp = strchr(logged[first].line, ' ');
-	if (!sp || parse_hex(sp + 1, random, RANDOM_SIZE))
+	if (!sp || hex_get(random, sp + 1, RANDOM_SIZE))
 		return probe_fail("its key-log line is malformed: %.80s", logged[first].line);
 	return 0;
 }
