@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Where a capture's cost lands, CPU by CPU: keep-alive HTTPS (nginx pinned to
+# CPU 0, wrk to CPU 1, as in tls_nginx.sh) under `perf record -a` with the
+# cpu-clock event, which needs no PMU. Prints, for each CPU, the share of its
+# samples that went to the traffic (nginx, wrk), to ecap-tls, to each of our
+# eBPF programs and the tracepoint dispatch in front of the send hook, and
+# idle time. With both programs pinned, the CPU that is never idle limits
+# requests/s, and only what runs there costs requests (where-the-time-goes.md,
+# session 10). Not a test and not part of run.sh: a tool for profiling by
+# hand, as root.
+#
+#   flock -o /tmp/ecap-e2e.lock bench/cpu_shares.sh [SECONDS [ECAP_TLS_OPTIONS...]]
+source "$(dirname "$(readlink -f "$0")")/lib.sh"
+source "$E2E_DIR/tls_lib.sh"
+command -v wrk >/dev/null || skip "wrk is not installed (apt-get install wrk)"
+command -v perf >/dev/null || skip "perf is not installed (apt-get install linux-perf)"
+
+SECONDS_PER_RUN=${1:-5}
+shift || true
+NS="$NS_PREFIX-shares"
+netns_add "$NS"
+[ "$(nproc)" -ge 2 ] || skip "needs two CPUs: one for nginx, one for wrk"
+
+tls_make_cert
+dir=$WORK/nginx
+tls_nginx_conf "$dir" "listen 127.0.0.1:8443 ssl;" "master_process on; worker_processes 1;"
+ip netns exec "$NS" taskset -c 0 nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
+	>/dev/null 2>&1 </dev/null &
+started $!
+wait_for_listen "$NS" 127.0.0.1 8443 $! "$dir/error.log"
+
+ip netns exec "$NS" "$ECAP_TLS" -i lo -w "$WORK/capture.pcapng" "$@" 2>"$WORK/ecap.log" &
+capture=$!
+started $capture
+wait_for_size "$WORK/capture.pcapng" 100
+# The profile starts once wrk runs: its start-up (and ecap-tls's look at it) is not the cost.
+ip netns exec "$NS" taskset -c 1 wrk -t1 -c32 -d$((SECONDS_PER_RUN + 2))s \
+	https://127.0.0.1:8443/ >"$WORK/wrk.out" 2>&1 &
+load=$!
+started $load
+sleep 1
+perf record -q -a -e cpu-clock -F 2999 -o "$WORK/perf.data" -- sleep "$SECONDS_PER_RUN" \
+	2>"$WORK/perf.log" || fail "perf record failed: $(cat "$WORK/perf.log")"
+wait $load || fail "wrk failed: $(cat "$WORK/wrk.out")"
+stop_pid $capture TERM || fail "ecap-tls failed: $(cat "$WORK/ecap.log")"
+
+echo "$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.out") requests/s; per CPU, % of its samples:"
+perf report -i "$WORK/perf.data" --no-children --sort cpu,comm,sym -g none \
+	-F overhead,cpu,comm,sym 2>/dev/null | awk '
+	/^#/ || NF < 4 { next }
+	{
+		pct = $1; sub(/%/, "", pct); cpu = $2 + 0; comm = $3; sym = $NF
+		if (comm == "swapper") what = "idle"
+		else if (comm == "ecap-tls") what = "ecap-tls"
+		else if (sym ~ /^bpf_prog_.*_ecap_/) { what = sym; sub(/^bpf_prog_[0-9a-f]*_/, "", what) }
+		else if (sym == "bpf_trace_run3") what = "tracepoint dispatch"
+		else if (comm == "nginx" || comm == "wrk") what = comm " (the rest)"
+		else what = "other"
+		share[cpu, what] += pct; total[cpu] += pct; names[what] = 1
+	}
+	END {
+		for (c in total) {
+			printf "CPU %d:", c
+			for (w in names)
+				if (share[c, w] * 100 / total[c] >= 0.01)
+					printf "  %s %.2f", w, share[c, w] * 100 / total[c]
+			printf "\n"
+		}
+	}'
