@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <glib.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -579,6 +580,22 @@ static int check_btf(void)
 	return 0;
 }
 
+/*
+ * libbpf reads the kernel's BTF (5 MB) anew for each object it loads, into
+ * buffers it frees once the object is loaded. glibc hands buffers that large
+ * back to the kernel at once, so that every object's copy faulted in fresh
+ * pages: thousands of page faults an object, a quarter of a start on a VM
+ * where each traps to the host. While loading, freed memory stays in the heap
+ * for the next object; then it goes back, and glibc's defaults return.
+ */
+static void keep_freed_memory(bool keep)
+{
+	mallopt(M_MMAP_THRESHOLD, keep ? 32 << 20 : 128 << 10);
+	mallopt(M_TRIM_THRESHOLD, keep ? 64 << 20 : 128 << 10);
+	if (!keep)
+		malloc_trim(0);
+}
+
 int capture_run(const struct ecap_options *opts)
 {
 	struct capture cap = { .opts = opts };
@@ -596,6 +613,7 @@ int capture_run(const struct ecap_options *opts)
 	err = leftovers_remove();
 	if (err < 0)
 		log_debug("cannot look for TC filters of killed captures: %s", strerror(-err));
+	keep_freed_memory(true);
 	err = open_sockets(&cap);
 	if (!err)
 		err = open_packets(&cap);
@@ -603,6 +621,7 @@ int capture_run(const struct ecap_options *opts)
 		err = open_tls(&cap);
 	if (!err)
 		err = open_events(&cap);
+	keep_freed_memory(false);
 	if (err)
 		goto out;
 	err = open_output(&cap);

@@ -38,6 +38,9 @@
  */
 #define MAX_REMEMBERED 65536
 
+/* The kernel's owner maps without an owner filter, which alone reads them. */
+#define UNFILTERED_OWNER_SLOTS 64
+
 /* Rescan the cgroup tree for an unknown cgroup at most this often. */
 #define CGROUP_RESCAN_NS (1000 * 1000 * 1000ULL)
 
@@ -132,6 +135,7 @@ struct sock_source {
 	uint64_t cgroups_scanned;
 	uint32_t netns;
 	uint32_t only_uid; /* a user not root sees only their own processes; UINT32_MAX: all */
+	bool filtered;	   /* an owner filter: the kernel's owner maps are read */
 	struct flow_cache flows; /* packet flow -> struct owner_rec * of by_cookie or by_tuple, or NULL */
 	struct owner result;
 	char container[65];
@@ -391,6 +395,8 @@ static GHashTable *socket_inodes(void)
 static void seed_kernel(struct sock_source *src, const struct tuple_key *key,
 			const struct owner_rec *rec)
 {
+	if (!src->filtered)
+		return; /* a system call per socket, for maps nothing reads */
 	struct sock_tuple t = { .family = key->family, .protocol = key->protocol,
 				.lport = key->lport, .rport = key->rport };
 	struct sock_owner o = { .pid = rec->pid, .uid = rec->uid, .cgroup_id = rec->cgroup_id };
@@ -621,6 +627,15 @@ static int load(struct sock_source *src, const struct owner_filter *filter)
 		OWNER_FILTER_RODATA(src->skel->rodata, filter);
 		src->skel->rodata->follow_children = filter->follow_children;
 	}
+	/*
+	 * Only an owner filter reads the owner maps (bpf/owners.bpf.h). An LRU
+	 * hash allocates all its entries when made: 65536 of each took ~90 ms of
+	 * a start on a VM where every first touch of memory traps to the host.
+	 */
+	if (!filter || !owner_filter_set(filter)) {
+		bpf_map__set_max_entries(src->skel->maps.owners, UNFILTERED_OWNER_SLOTS);
+		bpf_map__set_max_entries(src->skel->maps.tuples, UNFILTERED_OWNER_SLOTS);
+	}
 	err = sockets_bpf__load(src->skel);
 	for (int i = 0; !err && filter && i < filter->n_pids; i++) {
 		__u8 one = 1;
@@ -653,6 +668,7 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 	src->cgroups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	src->netns = our_netns();
 	src->only_uid = filter ? filter->only_uid : UINT32_MAX;
+	src->filtered = filter && owner_filter_set(filter);
 	if (cgroup2_mount(src->cgroup_root, sizeof(src->cgroup_root)))
 		src->cgroup_root[0] = 0;
 
