@@ -10,6 +10,9 @@
 # hand, as root.
 #
 #   flock -o /tmp/ecap-e2e.lock bench/cpu_shares.sh [SECONDS [ECAP_TLS_OPTIONS...]]
+#
+# MODE=close makes every request a new TLS connection (Connection: close),
+# tls_nginx.sh's second workload, where the uprobes on OpenSSL run too.
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 source "$E2E_DIR/tls_lib.sh"
 command -v wrk >/dev/null || skip "wrk is not installed (apt-get install wrk)"
@@ -34,7 +37,9 @@ capture=$!
 started $capture
 wait_for_size "$WORK/capture.pcapng" 100
 # The profile starts once wrk runs: its start-up (and ecap-tls's look at it) is not the cost.
-ip netns exec "$NS" taskset -c 1 wrk -t1 -c32 -d$((SECONDS_PER_RUN + 2))s \
+header=()
+[ "${MODE:-keepalive}" = close ] && header=(-H "Connection: close")
+ip netns exec "$NS" taskset -c 1 wrk -t1 -c32 -d$((SECONDS_PER_RUN + 2))s "${header[@]}" \
 	https://127.0.0.1:8443/ >"$WORK/wrk.out" 2>&1 &
 load=$!
 started $load
@@ -59,10 +64,18 @@ perf report -i "$WORK/perf.data" --no-children --sort cpu,comm,sym -g none \
 		share[cpu, what] += pct; total[cpu] += pct; names[what] = 1
 	}
 	END {
-		for (c in total) {
+		n = split("nginx (the rest)|wrk (the rest)|ecap-tls|ecap_ingress|ecap_egress|" \
+			  "ecap_sock_send|tracepoint dispatch|ecap_sock_state|ecap_log_secret|" \
+			  "other|idle", order, "|")
+		for (c = 0; c in total; c++) {
 			printf "CPU %d:", c
-			for (w in names)
+			for (i = 1; i <= n; i++) {
+				w = order[i]; shown[w] = 1
 				if (share[c, w] * 100 / total[c] >= 0.01)
+					printf "  %s %.2f", w, share[c, w] * 100 / total[c]
+			}
+			for (w in names)
+				if (!(w in shown) && share[c, w] * 100 / total[c] >= 0.01)
 					printf "  %s %.2f", w, share[c, w] * 100 / total[c]
 			printf "\n"
 		}
