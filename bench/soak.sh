@@ -228,8 +228,8 @@ plot() {
 		plot "$SAMPLES" using (\$1 / 60):(\$2 / 1024) with linespoints lw 2 title "VmRSS", \
 		     "$SAMPLES" using (\$1 / 60):(\$3 / 1024) with lines dt 2 title "RssAnon", \
 		     "$SAMPLES" using (\$1 / 60):4 axes x1y2 with lines title "tls_seen entries (array, 4096)", \
-		     "$SAMPLES" using (\$1 / 60):5 axes x1y2 with lines title "owners entries (LRU, 65536)", \
-		     "$SAMPLES" using (\$1 / 60):6 axes x1y2 with lines title "tuples entries (LRU, 65536)"
+		     "$SAMPLES" using (\$1 / 60):5 axes x1y2 with lines title "owners entries (LRU; 64 without a filter)", \
+		     "$SAMPLES" using (\$1 / 60):6 axes x1y2 with lines title "tuples entries (LRU; 64 without a filter)"
 	EOF
 }
 
@@ -348,9 +348,9 @@ section() {
 	echo "TLS 1.2, each a full handshake, one request and the server's close. Sampled every"
 	echo "$SOAK_INTERVAL s: ecap-tls's resident memory (VmRSS, RssAnon) and the entries of its kernel maps"
 	echo "that grow with connections: \`tls_seen\` (the secrets' dedupe, a fixed array of 4096),"
-	echo "\`owners\` and \`tuples\` (socket owners by cookie and by addresses, LRUs of 65536, which"
-	echo "only an owner filter such as --pid needs: without one, as here, they hold what was"
-	echo "seeded from /proc at the start and no more)."
+	echo "\`owners\` and \`tuples\` (socket owners by cookie and by addresses, LRUs of 65536"
+	echo "that only an owner filter such as --pid fills: without one, as here, they have 64"
+	echo "entries and stay empty)."
 	echo "The user-space dedupe of secrets (a ring of 65536 keys) and the TLS gate's"
 	echo "ring of client randoms (65536, one per connection) are not visible from outside;"
 	echo "they are filled lazily, so their pages show in RSS until they are full (at"

@@ -395,8 +395,6 @@ static GHashTable *socket_inodes(void)
 static void seed_kernel(struct sock_source *src, const struct tuple_key *key,
 			const struct owner_rec *rec)
 {
-	if (!src->filtered)
-		return; /* a system call per socket, for maps nothing reads */
 	struct sock_tuple t = { .family = key->family, .protocol = key->protocol,
 				.lport = key->lport, .rport = key->rport };
 	struct sock_owner o = { .pid = rec->pid, .uid = rec->uid, .cgroup_id = rec->cgroup_id };
@@ -432,7 +430,9 @@ static void seed_table(struct sock_source *src, const char *file, int family, in
 			memcpy(key.raddr, sock.raddr, sizeof(key.raddr));
 		owner_from_proc(src, GPOINTER_TO_INT(pid), sock.uid, &rec);
 		put_tuple(src, &key, &rec);
-		seed_kernel(src, &key, &rec);
+		/* A system call per socket, for maps that only an owner filter reads. */
+		if (src->filtered)
+			seed_kernel(src, &key, &rec);
 	}
 	fclose(f);
 }
