@@ -45,16 +45,25 @@ struct {
 } wakeups SEC(".maps");
 
 /*
- * Arrays, which the verifier turns into a few instructions: an interface's
- * state by ifindex, then, only for a filter, its configuration by slot. One
- * lookup and one cache line per packet; a slot map, a configuration and
+ * Arrays, which the verifier turns into a few instructions: an attached
+ * interface's slot + 1 (0: not ours) by its ifindex, then its state by slot,
+ * and only for a filter its configuration. A slot map, a configuration and
  * counters apart were three dependent loads of lines that the traffic's own
- * work had evicted since the last packet.
+ * work had evicted since the last packet; the state is one line. The ifindex
+ * array holds words, not states: ifindexes run high on hosts that make many
+ * interfaces, and a per-CPU entry for each would cost every CPU memory.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1); /* the highest ifindex + 1: set by user space */
 	__type(key, __u32);
+	__type(value, __u32);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_IFACES);
+	__type(key, __u32); /* slot */
 	__type(value, struct iface_state);
 } states SEC(".maps");
 
@@ -116,27 +125,32 @@ static __always_inline int output(struct ring_head *ring, struct __sk_buff *skb,
 	return 0;
 }
 
-/* How many bytes of the packet the interface's capture filter wants; 0 for none. */
-static __always_inline __u64 filter(struct __sk_buff *skb, const struct iface_state *st)
+/* How many bytes of the packet the capture filter of interface @slot wants; 0 for none. */
+static __always_inline __u64 filter(struct __sk_buff *skb, __u32 slot,
+				    const struct iface_state *st)
 {
 	struct iface_cfg *cfg;
 
 	if (!st->filtered)
 		return MAX_SNAPLEN;
-	cfg = bpf_map_lookup_elem(&ifaces, &(__u32){ st->slot - 1 });
+	cfg = bpf_map_lookup_elem(&ifaces, &slot);
 	return cfg ? run_filter(skb, cfg) : 0;
 }
 
 static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 {
-	__u32 ifindex = skb->ifindex, cpu = bpf_get_smp_processor_id();
+	__u32 ifindex = skb->ifindex, cpu = bpf_get_smp_processor_id(), slot, *slot_plus1;
 	struct iface_state *st;
 	struct pkt_event ev;
 	struct ring_head *ring;
 	__u64 now = bpf_ktime_get_ns(), cap;
 
-	st = bpf_map_lookup_elem(&states, &ifindex);
-	if (!st || !st->slot)
+	slot_plus1 = bpf_map_lookup_elem(&slots, &ifindex);
+	if (!slot_plus1 || !*slot_plus1)
+		return;
+	slot = *slot_plus1 - 1;
+	st = bpf_map_lookup_elem(&states, &slot);
+	if (!st)
 		return;
 	st->seen++;
 
@@ -147,7 +161,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 		if (!owner || !owner_allowed(owner))
 			return;
 	}
-	cap = filter(skb, st);
+	cap = filter(skb, slot, st);
 	if (!cap)
 		return;
 	st->accepted++;
@@ -168,7 +182,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	ev.cap_len = cap;
 	ev.vlan_tci = skb->vlan_present ? skb->vlan_tci : 0;
 	ev.vlan_proto = skb->vlan_present ? skb->vlan_proto : 0;
-	ev.slot = st->slot - 1;
+	ev.slot = slot;
 	ev.dir = dir;
 	if (output(ring, skb, &ev, cap))
 		goto lost;

@@ -30,7 +30,7 @@ struct pkt_event {
 	__u32 cap_len;	  /* bytes of packet data that follow */
 	__u16 vlan_tci;	  /* hardware-accelerated VLAN tag, when vlan_proto != 0 */
 	__u16 vlan_proto; /* network byte order */
-	__u16 slot;	  /* user space's index for the interface (iface_state.slot - 1) */
+	__u16 slot;	  /* user space's index for the interface */
 	__u8 dir;	  /* enum pkt_dir */
 	__u8 pad[5];
 };
@@ -72,16 +72,14 @@ struct iface_cfg {
 };
 
 /*
- * Per interface and CPU, by ifindex: all that every packet needs, with its
+ * Per interface and CPU, by slot: all that every packet needs, with its
  * counters, on one cache line; the filter's instructions (struct iface_cfg)
  * are read only when there is one. Counters are summed by user space for the
  * Interface Statistics Block.
  */
 struct iface_state {
-	__u32 slot;	/* user space's index for it (its iface_cfg's key) + 1; 0: not ours */
-	__u32 filtered; /* nonzero: its iface_cfg's filter decides */
+	__u32 filtered; /* nonzero: the interface's iface_cfg decides */
 	__u32 raw;	/* packets start at the IP header (LINKTYPE_RAW) */
-	__u32 pad;
 	__u64 seen;	/* packets that reached the hook */
 	__u64 accepted; /* packets that passed the capture filter */
 	__u64 lost;	/* accepted packets the ring buffer had no room for */

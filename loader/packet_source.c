@@ -67,20 +67,21 @@ struct packet_source {
 	int ncpus;
 };
 
-/* Every CPU's copy of the interface's state: what its packets need first. */
-static int set_state(struct packet_source *src, const struct netdev *dev, int slot, bool filtered)
+/* The interface's slot by ifindex, and every CPU's copy of its state. */
+static int set_state(struct packet_source *src, const struct netdev *dev, __u32 slot, bool filtered)
 {
 	struct iface_state per_cpu[src->ncpus];
-	__u32 key = dev->ifindex;
+	__u32 key = dev->ifindex, value = slot + 1;
 
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
 		per_cpu[cpu] = (struct iface_state){
-			.slot = slot + 1,
 			.filtered = filtered,
 			.raw = dev->linktype == LINKTYPE_RAW,
 		};
 	}
-	return bpf_map_update_elem(bpf_map__fd(src->skel->maps.states), &key, per_cpu, 0);
+	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.states), &slot, per_cpu, 0))
+		return -errno;
+	return bpf_map_update_elem(bpf_map__fd(src->skel->maps.slots), &key, &value, 0);
 }
 
 static int configure_iface(struct packet_source *src, int slot, const struct packet_source_opts *opts)
@@ -350,7 +351,7 @@ void packet_source_next(struct packet_source *src)
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts)
 {
 	struct iface_state per_cpu[src->ncpus];
-	__u32 key = src->devs[dev].ifindex;
+	__u32 key = dev;
 
 	memset(counts, 0, sizeof(*counts));
 	if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.states), &key, per_cpu))
@@ -412,7 +413,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		log_error("failed to share the socket owner maps: %s", strerror(-err));
 		return err;
 	}
-	bpf_map__set_max_entries(src->skel->maps.states, highest_ifindex(opts) + 1);
+	bpf_map__set_max_entries(src->skel->maps.slots, highest_ifindex(opts) + 1);
 	bpf_map__set_max_entries(src->skel->maps.rings, src->ncpus);
 	bpf_map__set_value_size(src->skel->maps.rings, entry);
 
