@@ -632,7 +632,7 @@ static int load(struct sock_source *src, const struct owner_filter *filter)
 	 * hash allocates all its entries when made: 65536 of each took ~90 ms of
 	 * a start on a VM where every first touch of memory traps to the host.
 	 */
-	if (!filter || !owner_filter_set(filter)) {
+	if (!src->filtered) {
 		bpf_map__set_max_entries(src->skel->maps.owners, UNFILTERED_OWNER_SLOTS);
 		bpf_map__set_max_entries(src->skel->maps.tuples, UNFILTERED_OWNER_SLOTS);
 	}
