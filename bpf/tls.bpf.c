@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * TLS secrets, taken where OpenSSL makes them: a uprobe on the entry of its
- * internal key-log function, nss_keylog_int() or ssl_log_secret() (bpf/tls.h),
- * found per library file by loader/tls_probe.c. It runs once per secret (five
- * per TLS 1.3 handshake, one per TLS 1.2 handshake), never per record.
+ * TLS secrets, taken where OpenSSL has them: a uprobe on the internal
+ * function that ends each handshake, which reads them from the SSL object,
+ * or, where the probe could not establish that, on the entry of the key-log
+ * function, nss_keylog_int() or ssl_log_secret(), which runs once per secret
+ * (five per TLS 1.3 handshake). Both are found per library file by
+ * loader/tls_probe.c (bpf/tls.h). Nothing runs per record.
  *
  * A second uprobe, on the dynamic loader's _dl_debug_state(), which runs
  * whenever a process has mapped or unmapped libraries, tells user space to
@@ -256,6 +258,111 @@ int ecap_log_secret(struct pt_regs *ctx)
 	__builtin_memcpy(ev->secret, secret_copy, TLS_MAX_SECRET_SIZE);
 	/* Packets wait for secrets anyway: no wakeup per secret, the reader polls. */
 	bpf_ringbuf_submit(ev, quiet_unless_filling(&tls_events));
+	return 0;
+}
+
+/* The struct a place of the SSL object is in: the object, or what the pointer at @via points to. */
+static __always_inline __u64 place_base(__u64 ssl, __u32 via)
+{
+	__u64 base = ssl;
+
+	if (via != TLS_RANDOM_INLINE && read_user(&base, sizeof(base), (const void *)(ssl + via)))
+		return 0;
+	return base;
+}
+
+/* A TLS 1.2 (or older) handshake: its one secret, the session's master key. */
+static __always_inline int report_master_key(const struct tls_lib_cfg *cfg, __u32 lib, __u64 ssl,
+					     struct tls_seen_key *key)
+{
+	__u64 session = place_base(ssl, cfg->session_via);
+	__u8 master[TLS_MASTER_KEY_SIZE];
+	struct tls_event *ev;
+
+	if (!session || read_user(master, sizeof(master),
+				  (const void *)(session + cfg->master_key_offset)))
+		return lose_secret();
+	__builtin_memcpy(key->secret, master, TLS_SEEN_SECRET_BYTES);
+	if (seen_before(key))
+		return 0;
+	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
+	if (!ev)
+		return lose_secret();
+	fill_task(ev, TLS_EVENT_SECRET);
+	ev->secret_len = sizeof(master);
+	ev->lib = lib;
+	ev->pad = 0;
+	__builtin_memset(ev->label, 0, sizeof(ev->label));
+	__builtin_memcpy(ev->label, "CLIENT_RANDOM", sizeof("CLIENT_RANDOM"));
+	__builtin_memcpy(ev->client_random, key->client_random, TLS_RANDOM_SIZE);
+	__builtin_memset(ev->secret, 0, sizeof(ev->secret));
+	__builtin_memcpy(ev->secret, master, sizeof(master));
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&tls_events));
+	return 0;
+}
+
+/*
+ * A TLS 1.3 handshake: the block of the SSL object that holds what its
+ * secrets derive from, as it is; user space derives them.
+ */
+static __always_inline int report_tls13_block(const struct tls_lib_cfg *cfg, __u32 lib,
+					      __u64 ssl, struct tls_seen_key *key)
+{
+	const void *block = (const void *)(ssl + cfg->block_offset);
+	__u32 len = cfg->block_len;
+	struct tls_block_event *ev;
+
+	if (len < TLS_SEEN_SECRET_BYTES || len > TLS_MAX_BLOCK_SIZE)
+		return 0;
+	/* Its first slot is a secret or a transcript hash: this connection's alone. */
+	if (read_user(key->secret, TLS_SEEN_SECRET_BYTES, block))
+		return lose_secret();
+	if (seen_before(key))
+		return 0;
+	ev = bpf_ringbuf_reserve(&tls_events, sizeof(*ev), 0);
+	if (!ev)
+		return lose_secret();
+	if (read_user(ev->block, len, block)) {
+		bpf_ringbuf_discard(ev, 0);
+		return lose_secret();
+	}
+	fill_task((struct tls_event *)ev, TLS_EVENT_TLS13_BLOCK);
+	ev->block_len = len;
+	ev->lib = lib;
+	ev->pad = 0;
+	__builtin_memcpy(ev->client_random, key->client_random, TLS_RANDOM_SIZE);
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&tls_events));
+	return 0;
+}
+
+/*
+ * tls_finish_handshake(ssl, ...): every secret of the handshake is in @ssl
+ * by then. One trap per handshake and side, where the key-log function takes
+ * five for TLS 1.3; on a virtual machine each costs microseconds.
+ */
+SEC("uprobe.s")
+int ecap_handshake_done(struct pt_regs *ctx)
+{
+	__u32 lib = bpf_get_attach_cookie(ctx);
+	__u64 ssl = PT_REGS_PARM1(ctx), base;
+	struct tls_seen_key key;
+	struct tls_lib_cfg *cfg;
+	__u32 version;
+
+	cfg = bpf_map_lookup_elem(&tls_libs, &lib);
+	if (!cfg || !current_visible() || !current_allowed())
+		return 0;
+	base = place_base(ssl, cfg->client_random_via);
+	if (read_user(&version, sizeof(version), (const void *)(ssl + cfg->version_offset)) ||
+	    !base ||
+	    read_user(key.client_random, TLS_RANDOM_SIZE,
+		      (const void *)(base + cfg->client_random_offset)))
+		return lose_secret();
+	if (version == TLS1_3_VERSION)
+		return report_tls13_block(cfg, lib, ssl, &key);
+	/* SSL 3.0 to TLS 1.2 all make a master key; DTLS numbers its versions otherwise. */
+	if (version >= 0x0300 && version <= TLS1_2_VERSION)
+		return report_master_key(cfg, lib, ssl, &key);
 	return 0;
 }
 

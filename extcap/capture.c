@@ -24,6 +24,7 @@
 #include "pkt_tuple.h"
 #include "secrets.h"
 #include "sock_source.h"
+#include "tls13_keys.h"
 #include "tls_gate.h"
 #include "tls_source.h"
 
@@ -501,6 +502,7 @@ static int open_tls(struct capture *cap)
 		.extra_libs = opts->tls_libs,
 		.owner_filter = &cap->filter,
 		.owner_maps = cap->sockets ? &cap->owner_maps : NULL,
+		.expand_tls13 = tls13_expand_stored,
 	};
 	int err;
 

@@ -4,6 +4,7 @@
  * tls13_keys.h). Lengths are bounded by the suites' hashes; nothing here
  * allocates but libcrypto's digest and cipher contexts.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <glib.h>
@@ -223,4 +224,49 @@ enum tls13_fit tls13_check_server_handshake(const struct tls13_suite *s, const u
 	fit = starts_encrypted_extensions(s, pt, record_len) ? TLS13_FITS : TLS13_MISFITS;
 	memset(key, 0, sizeof(key));
 	return fit;
+}
+
+/* Each secret a key-log callback gets, and where in the key schedule it is. */
+static const struct {
+	const char *label;	/* key-log label */
+	const char *schedule;	/* HKDF label */
+	bool from_handshake;	/* from the handshake secret, else from the master secret */
+} logged_secrets[TLS13_LOGGED] = {
+	{ "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "c hs traffic", true },
+	{ "SERVER_HANDSHAKE_TRAFFIC_SECRET", "s hs traffic", true },
+	{ "CLIENT_TRAFFIC_SECRET_0", "c ap traffic", false },
+	{ "SERVER_TRAFFIC_SECRET_0", "s ap traffic", false },
+	{ "EXPORTER_SECRET", "exp master", false },
+};
+
+/* Whether the stored exporter secret derives from the master secret with @s's hash. */
+static bool exporter_fits(const struct tls13_suite *s, const struct tls13_stored *in)
+{
+	uint8_t exporter[TLS13_MAX_HASH];
+
+	return !tls13_derive_secret(s, in->master, "exp master", in->finished_hash, exporter) &&
+	       !memcmp(exporter, in->exporter, s->hash_len);
+}
+
+bool tls13_expand_stored(const struct tls13_stored *in, struct tls_secret out[TLS13_LOGGED])
+{
+	/* Every suite hashes with SHA-256 but TLS_AES_256_GCM_SHA384. */
+	const struct tls13_suite *s = tls13_suite(0x1301);
+
+	if (!exporter_fits(s, in)) {
+		s = tls13_suite(0x1302);
+		if (!exporter_fits(s, in))
+			return false;
+	}
+	for (int i = 0; i < TLS13_LOGGED; i++) {
+		bool hs = logged_secrets[i].from_handshake;
+
+		snprintf(out[i].label, sizeof(out[i].label), "%s", logged_secrets[i].label);
+		out[i].secret_len = s->hash_len;
+		if (tls13_derive_secret(s, hs ? in->hs_secret : in->master,
+					logged_secrets[i].schedule,
+					hs ? in->hs_hash : in->finished_hash, out[i].secret))
+			return false;
+	}
+	return true;
 }

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tls_source.h"
+
 #define TLS13_MAX_HASH 48 /* SHA-384 */
 #define TLS13_MAX_KEY  32
 #define TLS13_IV_LEN   12
@@ -77,6 +79,12 @@ int tls13_traffic_keys(const struct tls13_suite *s, const uint8_t *secret, uint8
  */
 int tls13_decrypt_first_block(const struct tls13_suite *s, const uint8_t *key, const uint8_t *iv,
 			      uint64_t seq, const uint8_t *ciphertext, uint8_t *plaintext);
+
+/*
+ * The five secrets a key-log callback gets for a TLS 1.3 handshake, derived
+ * from what OpenSSL stores of it (tls13_expand_fn in tls_source.h).
+ */
+bool tls13_expand_stored(const struct tls13_stored *in, struct tls_secret out[TLS13_LOGGED]);
 
 enum tls13_fit {
 	TLS13_FITS,    /* the record decrypts to the start of EncryptedExtensions */

@@ -31,10 +31,10 @@
 
 /* From OpenSSL's public headers, stable since 1.1.0. */
 #define SSL_CTRL_SET_MAX_PROTO_VERSION 124
-#define TLS1_2_VERSION		       0x0303
 #define SSL_ERROR_WANT_READ	       2
 #define SSL_ERROR_WANT_WRITE	       3
 #define EVP_PKEY_EC		       408
+#define SSL_CB_HANDSHAKE_DONE	       0x20
 #define OPENSSL_VERSION		       0
 
 #define CALL_TIMEOUT_S	   2
@@ -47,6 +47,7 @@
 #define PROBE_LABEL	   "ECAP_TLS_PROBE"
 
 typedef void (*keylog_cb)(const void *ssl, const char *line);
+typedef void (*info_cb)(const void *ssl, int where, int ret);
 typedef void (*log_secret_fn)(void *ssl, const char *label, const uint8_t *secret, size_t len);
 typedef int (*keylog_line_fn)(const char *label, void *ssl, const uint8_t *random,
 			      size_t random_len, const uint8_t *secret, size_t len);
@@ -65,6 +66,7 @@ struct ossl {
 	void (*SSL_CTX_free)(void *ctx);
 	long (*SSL_CTX_ctrl)(void *ctx, int cmd, long larg, void *parg);
 	void (*SSL_CTX_set_keylog_callback)(void *ctx, keylog_cb cb);
+	void (*SSL_CTX_set_info_callback)(void *ctx, info_cb cb);
 	int (*SSL_CTX_use_certificate_ASN1)(void *ctx, int len, const unsigned char *der);
 	int (*SSL_CTX_use_PrivateKey_ASN1)(int type, void *ctx, const unsigned char *der, long len);
 	void *(*SSL_new)(void *ctx);
@@ -75,6 +77,10 @@ struct ossl {
 	int (*SSL_do_handshake)(void *ssl);
 	int (*SSL_get_error)(const void *ssl, int ret);
 	const char *(*OpenSSL_version)(int type);
+	const void *(*EVP_sha256)(void);
+	const void *(*EVP_sha384)(void);
+	uint8_t *(*HMAC)(const void *md, const void *key, int key_len, const uint8_t *data,
+			 size_t len, uint8_t *out, unsigned int *out_len);
 };
 
 /*
@@ -175,6 +181,29 @@ static void on_keylog(const void *ssl, const char *line)
 	}
 }
 
+/* The entry of the function that called the info callback at each handshake's end. */
+static uintptr_t done_fn;
+static bool done_fns_differ;
+
+static void on_info(const void *ssl, int where, int ret)
+{
+	void *frames[MAX_FRAMES + 1];
+	uintptr_t entry = 0;
+	int n;
+
+	(void)ssl;
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_DONE))
+		return;
+	n = backtrace(frames, MAX_FRAMES + 1);
+	for (int i = 1; i < n && !entry; i++) {
+		if (in_library_of((uintptr_t)frames[i], probed_sym))
+			entry = function_entry((uintptr_t)frames[i]);
+	}
+	done_fns_differ |= done_fn && entry != done_fn;
+	done_fn = done_fn ? done_fn : entry;
+}
+
 static int resolve(void *ssl_lib, void *crypto_lib, struct ossl *o)
 {
 	static const struct {
@@ -190,6 +219,8 @@ static int resolve(void *ssl_lib, void *crypto_lib, struct ossl *o)
 		SYM(SSL_set_fd, false), SYM(SSL_set_connect_state, false),
 		SYM(SSL_set_accept_state, false), SYM(SSL_do_handshake, false),
 		SYM(SSL_get_error, false), SYM(OpenSSL_version, true),
+		SYM(SSL_CTX_set_info_callback, false), SYM(EVP_sha256, true),
+		SYM(EVP_sha384, true), SYM(HMAC, true),
 #undef SYM
 	};
 
@@ -203,13 +234,19 @@ static int resolve(void *ssl_lib, void *crypto_lib, struct ossl *o)
 	return 0;
 }
 
+/* Whether new contexts report to the probe, as only the probe's own do. */
+static bool with_callbacks = true;
+
 static void *new_ctx(const struct ossl *o, bool server, int max_version)
 {
 	void *ctx = o->SSL_CTX_new(server ? o->TLS_server_method() : o->TLS_client_method());
 
 	if (!ctx)
 		return NULL;
-	o->SSL_CTX_set_keylog_callback(ctx, on_keylog);
+	if (with_callbacks) {
+		o->SSL_CTX_set_keylog_callback(ctx, on_keylog);
+		o->SSL_CTX_set_info_callback(ctx, on_info);
+	}
 	if (max_version)
 		o->SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION, max_version, NULL);
 	if (server && (o->SSL_CTX_use_certificate_ASN1(ctx, sizeof(probe_cert_der), probe_cert_der) != 1 ||
@@ -309,9 +346,9 @@ static int logged_random(int first, uint8_t random[RANDOM_SIZE])
 }
 
 /*
- * Where a client random sits: at @offset of the SSL object, or, where @via is
- * not TLS_RANDOM_INLINE, at @offset of the struct the pointer at @via points
- * to (1.1.1 keeps s3 apart).
+ * Where a value sits: at @offset of the SSL object, or, where @via is not
+ * TLS_RANDOM_INLINE, at @offset of the struct the pointer at @via points to
+ * (1.1.1 keeps s3 apart; the session is always apart).
  */
 struct place {
 	uint32_t via, offset;
@@ -319,45 +356,52 @@ struct place {
 
 #define MAX_PLACES 16
 
-/* Adds each offset of @len bytes at @mem that holds @random, reached via @via. */
-static int add_places(const uint8_t *mem, size_t len, const uint8_t *random, uint32_t via,
+/* A value looked for by its bytes. */
+struct needle {
+	const uint8_t *bytes;
+	size_t len;
+};
+
+/* Adds each offset of @len bytes at @mem that holds @want, reached via @via. */
+static int add_places(const uint8_t *mem, size_t len, struct needle want, uint32_t via,
 		      struct place *places, int n)
 {
-	for (size_t off = 0; off + RANDOM_SIZE <= len && n < MAX_PLACES; off++) {
-		if (!memcmp(mem + off, random, RANDOM_SIZE))
+	for (size_t off = 0; off + want.len <= len && n < MAX_PLACES; off++) {
+		if (!memcmp(mem + off, want.bytes, want.len))
 			places[n++] = (struct place){ via, (uint32_t)off };
 	}
 	return n;
 }
 
-/* Every place in @ssl holding @random: in the object, and behind each of its pointers. */
-static int find_places(const void *ssl, const uint8_t *random, struct place *places)
+/* Every place in @ssl holding @want: in the object, and behind each of its pointers. */
+static int find_places(const void *ssl, struct needle want, struct place *places)
 {
 	static uint8_t obj[SCAN_BYTES], sub[SCAN_BYTES];
 	size_t n_obj = read_self(ssl, obj, sizeof(obj));
-	int n = add_places(obj, n_obj, random, TLS_RANDOM_INLINE, places, 0);
+	int n = add_places(obj, n_obj, want, TLS_RANDOM_INLINE, places, 0);
 
 	for (size_t via = 0; via + sizeof(uintptr_t) <= n_obj; via += sizeof(uintptr_t)) {
 		uintptr_t ptr;
 
 		memcpy(&ptr, obj + via, sizeof(ptr));
 		if (ptr && ptr != (uintptr_t)ssl)
-			n = add_places(sub, read_self((const void *)ptr, sub, sizeof(sub)), random,
+			n = add_places(sub, read_self((const void *)ptr, sub, sizeof(sub)), want,
 				       (uint32_t)via, places, n);
 	}
 	return n;
 }
 
-static bool place_holds(const void *ssl, struct place pl, const uint8_t *random)
+static bool place_holds(const void *ssl, struct place pl, struct needle want)
 {
-	uint8_t got[RANDOM_SIZE];
+	uint8_t got[TLS_MAX_SECRET_SIZE];
 	uintptr_t base = (uintptr_t)ssl;
 
 	if (pl.via != TLS_RANDOM_INLINE &&
 	    read_self((const uint8_t *)ssl + pl.via, &base, sizeof(base)) != sizeof(base))
 		return false;
-	return read_self((const void *)(base + pl.offset), got, sizeof(got)) == sizeof(got) &&
-	       !memcmp(got, random, RANDOM_SIZE);
+	return want.len <= sizeof(got) &&
+	       read_self((const void *)(base + pl.offset), got, want.len) == want.len &&
+	       !memcmp(got, want.bytes, want.len);
 }
 
 /*
@@ -367,13 +411,14 @@ static bool place_holds(const void *ssl, struct place pl, const uint8_t *random)
  */
 static int find_client_random(struct pair pairs[2], const uint8_t randoms[2][RANDOM_SIZE])
 {
+	struct needle r0 = { randoms[0], RANDOM_SIZE }, r1 = { randoms[1], RANDOM_SIZE };
 	struct place places[MAX_PLACES], found = { 0, 0 };
-	int n = find_places(pairs[0].client, randoms[0], places), n_found = 0;
+	int n = find_places(pairs[0].client, r0, places), n_found = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!place_holds(pairs[0].server, places[i], randoms[0]) ||
-		    !place_holds(pairs[1].client, places[i], randoms[1]) ||
-		    !place_holds(pairs[1].server, places[i], randoms[1]))
+		if (!place_holds(pairs[0].server, places[i], r0) ||
+		    !place_holds(pairs[1].client, places[i], r1) ||
+		    !place_holds(pairs[1].server, places[i], r1))
 			continue;
 		if (n_found && found.via == TLS_RANDOM_INLINE && places[i].via != TLS_RANDOM_INLINE)
 			continue;
@@ -587,6 +632,273 @@ static int file_offset(uintptr_t addr, uint64_t *offset)
 	return ret ? probe_fail("its key-log function is in no mapping") : 0;
 }
 
+/* A secret as a key-log line gave it. */
+struct logged_secret {
+	uint8_t bytes[TLS_MAX_SECRET_SIZE];
+	size_t len;
+};
+
+/* The secret of the line labelled @label among the lines [@first, @last). */
+static bool logged_secret(int first, int last, const char *label, struct logged_secret *out)
+{
+	size_t label_len = strlen(label);
+
+	for (int l = first; l < last; l++) {
+		const char *line = logged[l].line, *sp;
+
+		if (strncmp(line, label, label_len) || line[label_len] != ' ')
+			continue;
+		sp = strchr(line + label_len + 1, ' ');
+		out->len = sp ? strlen(sp + 1) / 2 : 0;
+		return out->len && out->len <= sizeof(out->bytes) &&
+		       !hex_get(out->bytes, sp + 1, out->len);
+	}
+	return false;
+}
+
+/*
+ * Whether HKDF-Expand-Label(@secret, @label, @context) of @want's length is
+ * @want (RFC 8446, section 7.1), with the hash of that length: the library's
+ * own HMAC, in this throwaway child.
+ */
+static bool expands_to(const struct ossl *o, const uint8_t *secret, const char *label,
+		       const uint8_t *context, const struct logged_secret *want)
+{
+	uint8_t info[4 + 32 + TLS_MAX_SECRET_SIZE + 1], out[TLS_MAX_SECRET_SIZE];
+	const void *md = want->len == 48 ? o->EVP_sha384() : o->EVP_sha256();
+	unsigned int out_len = 0;
+	size_t n = 0;
+
+	info[n++] = 0;
+	info[n++] = (uint8_t)want->len;
+	info[n] = (uint8_t)snprintf((char *)info + n + 1, 32, "tls13 %s", label);
+	n += 1 + info[n];
+	info[n++] = (uint8_t)want->len;
+	memcpy(info + n, context, want->len);
+	n += want->len;
+	info[n++] = 1;
+	return o->HMAC(md, secret, (int)want->len, info, n, out, &out_len) &&
+	       out_len >= want->len && !memcmp(out, want->bytes, want->len);
+}
+
+/*
+ * OpenSSL keeps TLS 1.3's secrets and transcript hashes in arrays of
+ * EVP_MAX_MD_SIZE bytes side by side. Which slots hold what is not assumed:
+ * the key schedule tells, by reproducing a logged secret.
+ */
+#define SLOT_SIZE  TLS_MAX_SECRET_SIZE
+#define SLOT_REACH 10
+
+/*
+ * The one pair of slots around @anchor of @obj, a secret and a transcript
+ * hash, that expands with @label to @want.
+ */
+static int find_expansion(const struct ossl *o, const uint8_t *obj, size_t n_obj, long anchor,
+			  const char *label, const struct logged_secret *want, uint32_t *secret,
+			  uint32_t *hash)
+{
+	int found = 0;
+
+	for (int i = -SLOT_REACH; i <= SLOT_REACH; i++) {
+		long s = anchor + i * SLOT_SIZE;
+
+		for (int j = -SLOT_REACH; j <= SLOT_REACH && s >= 0 && s + SLOT_SIZE <= (long)n_obj;
+		     j++) {
+			long h = anchor + j * SLOT_SIZE;
+
+			if (h < 0 || h + SLOT_SIZE > (long)n_obj || h == s ||
+			    !expands_to(o, obj + s, label, obj + h, want))
+				continue;
+			*secret = (uint32_t)s;
+			*hash = (uint32_t)h;
+			found++;
+		}
+	}
+	if (found != 1)
+		return probe_fail("%d pairs of its slots derive \"%s\"", found, label);
+	return 0;
+}
+
+/* The fields the uprobe at the end of a handshake reads, in the order of the search. */
+enum { HS_SECRET, HS_HASH, MASTER, FINISHED_HASH, EXPORTER, N_FIELDS };
+
+/*
+ * Where a TLS 1.3 client and server keep what their five secrets derive from:
+ * the handshake secret and the transcript hash it expands with, the master
+ * secret and the hash at the server's Finished, and the exporter secret: the
+ * anchor, found by value, and in every capture the check of the hash length
+ * (unlike the traffic secrets, a key update leaves it as it was). The same
+ * offsets must reproduce both objects' secrets.
+ */
+static int find_tls13_block(const struct ossl *o, const struct pair *p, int last)
+{
+	static uint8_t client[SCAN_BYTES], server[SCAN_BYTES];
+	size_t n_client = read_self(p->client, client, sizeof(client));
+	size_t n_server = read_self(p->server, server, sizeof(server));
+	struct logged_secret hs, exp;
+	struct place anchors[MAX_PLACES];
+	uint32_t off[N_FIELDS], lo = UINT32_MAX, hi = 0;
+	struct tls_layout *layout = &result.layout;
+	int n, i;
+
+	if (!logged_secret(0, last, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", &hs) ||
+	    !logged_secret(0, last, "EXPORTER_SECRET", &exp) || hs.len != exp.len)
+		return probe_fail("its TLS 1.3 handshake logged no handshake or exporter secret");
+	n = add_places(client, n_client, (struct needle){ exp.bytes, exp.len }, TLS_RANDOM_INLINE,
+		       anchors, 0);
+	/* The secret may have copies: the server's is at the same place. */
+	for (i = 0; i < n; i++) {
+		off[EXPORTER] = anchors[i].offset;
+		if (off[EXPORTER] + exp.len <= n_server &&
+		    !memcmp(server + off[EXPORTER], exp.bytes, exp.len) &&
+		    !find_expansion(o, client, n_client, off[EXPORTER], "c hs traffic", &hs,
+				    &off[HS_SECRET], &off[HS_HASH]) &&
+		    !find_expansion(o, client, n_client, off[EXPORTER], "exp master", &exp,
+				    &off[MASTER], &off[FINISHED_HASH]))
+			break;
+	}
+	if (i == n)
+		return probe_fail("its exporter secret is in %d places, none among the secrets "
+				  "it derives from", n);
+	for (int f = 0; f < N_FIELDS; f++) {
+		if (off[f] + SLOT_SIZE > n_server)
+			return probe_fail("its server object is shorter than its client's");
+		lo = off[f] < lo ? off[f] : lo;
+		hi = off[f] + SLOT_SIZE > hi ? off[f] + SLOT_SIZE : hi;
+	}
+	if (!expands_to(o, server + off[HS_SECRET], "c hs traffic", server + off[HS_HASH], &hs) ||
+	    !expands_to(o, server + off[MASTER], "exp master", server + off[FINISHED_HASH], &exp))
+		return probe_fail("its server keeps its TLS 1.3 secrets elsewhere than its client");
+	if (hi - lo > TLS_MAX_BLOCK_SIZE)
+		return probe_fail("its TLS 1.3 secrets span %u bytes", hi - lo);
+	layout->block_offset = lo;
+	layout->block_len = hi - lo;
+	layout->hs_secret = off[HS_SECRET] - lo;
+	layout->hs_hash = off[HS_HASH] - lo;
+	layout->master = off[MASTER] - lo;
+	layout->finished_hash = off[FINISHED_HASH] - lo;
+	layout->exporter = off[EXPORTER] - lo;
+	return 0;
+}
+
+/* Where the TLS 1.2 handshake's client and server keep its master key: one place. */
+static int find_master_key(const struct pair *p, int first, int last)
+{
+	struct logged_secret key;
+	struct place places[MAX_PLACES], found = { 0, 0 };
+	struct needle want;
+	int n, n_found = 0;
+
+	if (!logged_secret(first, last, "CLIENT_RANDOM", &key) || key.len != TLS_MASTER_KEY_SIZE)
+		return probe_fail("its TLS 1.2 handshake logged no master key");
+	want = (struct needle){ key.bytes, key.len };
+	n = find_places(p->client, want, places);
+	for (int i = 0; i < n; i++) {
+		if (place_holds(p->server, places[i], want)) {
+			found = places[i];
+			n_found++;
+		}
+	}
+	if (n_found != 1)
+		return probe_fail("its TLS 1.2 master key is in %d places", n_found);
+	result.layout.session_via = found.via;
+	result.layout.master_key_offset = found.offset;
+	return 0;
+}
+
+/* The first word of all four objects that holds the version each negotiated. */
+static int find_version(const struct pair pairs[2])
+{
+	const void *objs[] = { pairs[0].client, pairs[0].server, pairs[1].client, pairs[1].server };
+	static const uint32_t want[] = { TLS1_3_VERSION, TLS1_3_VERSION, TLS1_2_VERSION,
+					 TLS1_2_VERSION };
+
+	for (uint32_t off = 0; off < SCAN_BYTES; off += sizeof(uint32_t)) {
+		bool all = true;
+
+		for (int i = 0; i < 4 && all; i++) {
+			uint32_t v;
+
+			all = read_self((const uint8_t *)objs[i] + off, &v, sizeof(v)) == sizeof(v) &&
+			      v == want[i];
+		}
+		if (all) {
+			result.layout.version_offset = off;
+			return 0;
+		}
+	}
+	return probe_fail("its SSL objects hold their version nowhere");
+}
+
+/* The pair a breakpoint at the handshake's end must find in its first argument. */
+static const struct pair *trapped_pair;
+
+static void on_done_trap(int sig, siginfo_t *info, void *ucontext)
+{
+	(void)sig;
+	(void)info;
+#if defined(__x86_64__)
+	const void *arg1 = (const void *)((ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RDI];
+
+	_exit(arg1 == trapped_pair->client || arg1 == trapped_pair->server ? 0 : 1);
+#else
+	(void)ucontext;
+	_exit(1);
+#endif
+}
+
+/*
+ * Whether a handshake of contexts without callbacks, as in the processes we
+ * capture, reaches @at with its SSL object as the first argument: answered in
+ * a grandchild whose copy of @at is a breakpoint.
+ */
+static bool done_reached(const struct ossl *o, uintptr_t at)
+{
+	uintptr_t page = at & ~(uintptr_t)(getpagesize() - 1);
+	struct sigaction sa = { .sa_sigaction = on_done_trap, .sa_flags = SA_SIGINFO };
+	struct pair p;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		alarm(CALL_TIMEOUT_S);
+		with_callbacks = false;
+		trapped_pair = &p;
+		if (mprotect((void *)page, getpagesize(), PROT_READ | PROT_WRITE | PROT_EXEC) ||
+		    sigaction(SIGTRAP, &sa, NULL))
+			_exit(1);
+		*(volatile uint8_t *)at = 0xcc; /* int3 */
+		handshake(o, &p, 0);
+		_exit(1);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * Everything a uprobe at the end of each handshake needs, from the two done:
+ * the function that ends a handshake (the info callback's caller at
+ * SSL_CB_HANDSHAKE_DONE, tls_finish_handshake()), and where the version and
+ * the secrets of both versions sit. Any failure leaves the per-secret hook.
+ */
+static int find_handshake_done(const struct ossl *o, const struct pair pairs[2], int tls12_first)
+{
+	struct tls_layout *layout = &result.layout;
+
+	if (!done_fn || done_fns_differ || !in_library_of(done_fn, (const void *)o->SSL_new))
+		return probe_fail("no one function of its own ends every handshake");
+	if (find_version(pairs) || find_tls13_block(o, &pairs[0], tls12_first) ||
+	    find_master_key(&pairs[1], tls12_first, n_logged))
+		return -1;
+	if (!done_reached(o, probe_point(done_fn)))
+		return probe_fail("its handshakes do not end through the function its callback saw");
+	return file_offset(probe_point(done_fn), &layout->done_offset);
+}
+
 static int run_probe(void *ssl_lib, void *crypto_lib)
 {
 	struct tls_layout *layout = &result.layout;
@@ -623,6 +935,10 @@ static int run_probe(void *ssl_lib, void *crypto_lib)
 	if (file_offset(log_secret, &layout->log_secret_offset) ||
 	    file_offset(probe_point(maker ? maker : log_secret), &layout->hook_offset))
 		return -1;
+	if (find_handshake_done(&o, pairs, tls12_first)) {
+		layout->done_offset = 0;
+		snprintf(layout->no_done_why, sizeof(layout->no_done_why), "%s", result.err);
+	}
 	pair_free(&o, &pairs[0]);
 	pair_free(&o, &pairs[1]);
 	return 0;

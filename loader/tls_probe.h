@@ -44,6 +44,20 @@ struct tls_layout {
 	uint32_t client_random_via; /* TLS_RANDOM_INLINE (bpf/tls.h) for none */
 	uint32_t client_random_offset;
 	char version[64];	       /* OpenSSL_version(OPENSSL_VERSION) */
+
+	/* Where known (not 0), the uprobe goes at the end of each handshake instead */
+	uint64_t done_offset; /* file offset of tls_finish_handshake()'s probe point */
+	char no_done_why[256]; /* where not, why not */
+	uint32_t version_offset; /* of the negotiated version in the SSL object */
+	uint32_t session_via;	 /* TLS 1.2's master key, as client_random_via/offset */
+	uint32_t master_key_offset;
+	/* TLS 1.3: the bytes at block_offset of the SSL object, and in them... */
+	uint32_t block_offset, block_len;
+	uint32_t hs_secret;	/* ...the handshake secret, */
+	uint32_t hs_hash;	/* ...the transcript hash it expands with (to the ServerHello), */
+	uint32_t master;	/* ...the master secret, */
+	uint32_t finished_hash; /* ...the transcript hash to the server's Finished, */
+	uint32_t exporter;	/* ...and the exporter secret */
 };
 
 /*

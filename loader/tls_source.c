@@ -34,7 +34,7 @@
 /* A hooked libssl, by its index (the uprobe's cookie): what a warning about it names. */
 struct hooked_lib {
 	char *path;
-	char version[64];
+	struct tls_layout layout;
 	char build_id[2 * BUILD_ID_MAX + 1]; /* "" when the file has none */
 	guint link;			     /* its uprobe in links or link_fds */
 	bool distrusted;
@@ -60,6 +60,8 @@ struct tls_source {
 	struct hooked_lib libs[MAX_TLS_LIBS];
 	uint32_t n_libs;
 	int64_t mono_to_real;
+	tls13_expand_fn expand_tls13;
+	bool per_secret; /* ECAP_TLS_PER_SECRET (tls_source.h): never a uprobe per handshake */
 	secret_fn fn;
 	void *ctx;
 };
@@ -169,6 +171,13 @@ static void skipped(bool named, const char *path, const char *fmt, ...)
 		log_warn("skipping %s: %s", path, why);
 }
 
+static const char *hooked_function(const struct tls_layout *layout)
+{
+	if (layout->done_offset)
+		return "tls_finish_handshake";
+	return layout->hook == TLS_HOOK_KEYLOG_LINE ? "nss_keylog_int" : "ssl_log_secret";
+}
+
 /*
  * Locates the secrets of the libssl open at @ssl_fd (@path names it, @named:
  * by the user; @root: of a process with another root) and hooks its key-log
@@ -199,14 +208,30 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 		skipped(named, path, "its secrets cannot be located: %s", err);
 		return -1;
 	}
-	cfg.hook = layout.hook;
-	cfg.client_random_via = layout.client_random_via;
-	cfg.client_random_offset = layout.client_random_offset;
+	if (src->per_secret && layout.done_offset) {
+		layout.done_offset = 0;
+		snprintf(layout.no_done_why, sizeof(layout.no_done_why), "ECAP_TLS_PER_SECRET is set");
+	}
+	cfg = (struct tls_lib_cfg){
+		.hook = layout.hook,
+		.client_random_via = layout.client_random_via,
+		.client_random_offset = layout.client_random_offset,
+		.version_offset = layout.version_offset,
+		.block_offset = layout.block_offset,
+		.block_len = layout.block_len,
+		.session_via = layout.session_via,
+		.master_key_offset = layout.master_key_offset,
+	};
 	if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.tls_libs), &lib, &cfg, BPF_ANY)) {
 		skipped(named, path, "%s", strerror(errno));
 		return -1;
 	}
-	ret = attach(src, src->skel->progs.ecap_log_secret, ssl_fd, layout.hook_offset, NULL, lib);
+	if (layout.done_offset)
+		ret = attach(src, src->skel->progs.ecap_handshake_done, ssl_fd, layout.done_offset,
+			     NULL, lib);
+	else
+		ret = attach(src, src->skel->progs.ecap_log_secret, ssl_fd, layout.hook_offset,
+			     NULL, lib);
 	if (ret) {
 		skipped(named, path, "(%s) cannot attach a uprobe: %s", layout.version,
 			strerror(-ret));
@@ -214,17 +239,19 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 	}
 	hooked = &src->libs[lib];
 	hooked->path = g_strdup(path);
-	snprintf(hooked->version, sizeof(hooked->version), "%s", layout.version);
+	hooked->layout = layout;
 	snprintf(hooked->build_id, sizeof(hooked->build_id), "%s", id);
 	/* attach() appended it. */
 	hooked->link = src->multi ? src->link_fds->len - 1 : src->links->len - 1;
 	src->n_libs++;
 	log_debug("taking secrets from %s (%s; uprobe in %s at file offset 0x%llx, client "
-		  "random at %s+%u)", path, layout.version,
-		  layout.hook == TLS_HOOK_KEYLOG_LINE ? "nss_keylog_int" : "ssl_log_secret",
-		  (unsigned long long)layout.hook_offset,
+		  "random at %s+%u)", path, layout.version, hooked_function(&layout),
+		  (unsigned long long)(layout.done_offset ? layout.done_offset : layout.hook_offset),
 		  layout.client_random_via == TLS_RANDOM_INLINE ? "" : "a pointer's target ",
 		  layout.client_random_offset);
+	if (!layout.done_offset)
+		log_debug("%s: a uprobe per secret, not per handshake: %s", path,
+			  layout.no_done_why);
 	return 0;
 }
 
@@ -491,6 +518,34 @@ static void scan_all_processes(struct tls_source *src)
 	closedir(proc);
 }
 
+static void distrust(struct tls_source *src, uint32_t lib, const char *why);
+
+/* The five secrets of a TLS 1.3 handshake, from what its library stored. */
+static void on_tls13_block(struct tls_source *src, const struct tls_block_event *ev)
+{
+	const struct tls_layout *l = &src->libs[ev->lib].layout;
+	const uint8_t *b = ev->block;
+	struct tls13_stored stored = { b + l->hs_secret, b + l->hs_hash, b + l->master,
+				       b + l->finished_hash, b + l->exporter };
+	struct tls_secret secrets[TLS13_LOGGED];
+
+	if (ev->block_len != l->block_len)
+		return;
+	if (!src->expand_tls13(&stored, secrets)) {
+		distrust(src, ev->lib, "what it stores for a TLS 1.3 handshake does not hold "
+			 "together");
+		return;
+	}
+	for (int i = 0; i < TLS13_LOGGED; i++) {
+		secrets[i].ts_ns = ev->ts_mono + src->mono_to_real;
+		secrets[i].pid = ev->pid;
+		secrets[i].tid = ev->tid;
+		memcpy(secrets[i].client_random, ev->client_random, TLS_RANDOM_SIZE);
+		secrets[i].lib = ev->lib;
+		src->fn(src->ctx, &secrets[i]);
+	}
+}
+
 static int on_event(void *ctx, const void *data, uint32_t size)
 {
 	struct tls_source *src = ctx;
@@ -507,10 +562,14 @@ static int on_event(void *ctx, const void *data, uint32_t size)
 		g_hash_table_add(src->execs, GUINT_TO_POINTER(ev->pid));
 		return 0;
 	}
-	if (ev->type != TLS_EVENT_SECRET || ev->secret_len > sizeof(secret.secret))
-		return 0;
 	/* Queued before its library was found out: just as wrong as what would follow. */
-	if (ev->lib < src->n_libs && src->libs[ev->lib].distrusted)
+	if (ev->lib >= src->n_libs || src->libs[ev->lib].distrusted)
+		return 0;
+	if (ev->type == TLS_EVENT_TLS13_BLOCK && size >= sizeof(struct tls_block_event)) {
+		on_tls13_block(src, data);
+		return 0;
+	}
+	if (ev->type != TLS_EVENT_SECRET || ev->secret_len > sizeof(secret.secret))
 		return 0;
 	secret.ts_ns = ev->ts_mono + src->mono_to_real;
 	secret.pid = ev->pid;
@@ -611,6 +670,8 @@ static void configure(struct tls_source *src, const struct tls_source_opts *opts
 					      (enum bpf_attach_type)UPROBE_LINK_ATTACH_TYPE);
 	bpf_program__set_expected_attach_type(src->skel->progs.ecap_dl_debug_state,
 					      (enum bpf_attach_type)UPROBE_LINK_ATTACH_TYPE);
+	bpf_program__set_expected_attach_type(src->skel->progs.ecap_handshake_done,
+					      (enum bpf_attach_type)UPROBE_LINK_ATTACH_TYPE);
 }
 
 int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
@@ -620,6 +681,8 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 
 	*out = NULL;
 	src->mono_to_real = clock_mono_to_real();
+	src->expand_tls13 = opts->expand_tls13;
+	src->per_secret = getenv("ECAP_TLS_PER_SECRET") != NULL;
 	src->seen_files = g_hash_table_new_full(lib_file_hash, lib_file_equal, g_free, NULL);
 	src->layouts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
@@ -663,7 +726,7 @@ fail:
 	return err;
 }
 
-/* Removes @lib's uprobe: its ssl_log_secret() runs without a trap from now on. */
+/* Removes @lib's uprobe: its hooked function runs without a trap from now on. */
 static void unhook(struct tls_source *src, struct hooked_lib *lib)
 {
 	if (src->multi) {
@@ -682,7 +745,7 @@ static void unhook(struct tls_source *src, struct hooked_lib *lib)
  * A layout is a property of the build, not of the file: every copy of the
  * build goes, and the probe's result for it is forgotten.
  */
-void tls_source_distrust(struct tls_source *src, uint32_t lib)
+static void distrust(struct tls_source *src, uint32_t lib, const char *why)
 {
 	struct hooked_lib *bad;
 
@@ -702,10 +765,14 @@ void tls_source_distrust(struct tls_source *src, uint32_t lib)
 		g_hash_table_add(src->distrusted, g_strdup(bad->build_id));
 		g_hash_table_remove(src->layouts, bad->build_id);
 	}
-	log_warn("skipping %s (%s, build ID %s) from now on: its secrets did not decrypt their "
-		 "connection, so where it keeps them was misread; the secrets it gave so far stay "
-		 "in the capture",
-		 bad->path, bad->version, bad->build_id[0] ? bad->build_id : "none");
+	log_warn("skipping %s (%s, build ID %s) from now on: %s, so where it keeps its secrets "
+		 "was misread; the secrets it gave so far stay in the capture",
+		 bad->path, bad->layout.version, bad->build_id[0] ? bad->build_id : "none", why);
+}
+
+void tls_source_distrust(struct tls_source *src, uint32_t lib)
+{
+	distrust(src, lib, "its secrets did not decrypt their connection");
 }
 
 uint64_t tls_source_lost(const struct tls_source *src)

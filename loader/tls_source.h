@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The TLS half of a capture: finds every libssl that processes map (now and
- * later), establishes for each exact file where it hands its secrets to its
- * own key-log code, and hooks that one function. Secrets come out as they are
- * made, once per handshake step, never per record.
+ * later), establishes for each exact file where it keeps its secrets, and
+ * hooks the one function that ends each handshake, where they all are; or,
+ * where that cannot be established, its own key-log code, once per secret.
+ * Nothing runs per record.
+ *
+ * With ECAP_TLS_PER_SECRET set in the environment, every library gets the
+ * per-secret uprobe: for tests of that path, and for a build whose secrets
+ * read at the end of the handshake turn out wrong.
  */
 #ifndef ECAP_TLS_SOURCE_H
 #define ECAP_TLS_SOURCE_H
@@ -28,6 +33,29 @@ struct tls_secret {
 
 struct tls_source;
 
+/*
+ * A TLS 1.3 handshake as OpenSSL stores it, where the source reads it once
+ * per handshake: what its five logged secrets derive from. Each field is
+ * TLS_MAX_SECRET_SIZE bytes, of which the suite's hash length count.
+ */
+struct tls13_stored {
+	const uint8_t *hs_secret;     /* handshake secret */
+	const uint8_t *hs_hash;	      /* transcript hash, ClientHello to ServerHello */
+	const uint8_t *master;	      /* master secret */
+	const uint8_t *finished_hash; /* transcript hash, to the server's Finished */
+	const uint8_t *exporter;      /* EXPORTER_SECRET, which tells the hash */
+};
+
+#define TLS13_LOGGED 5
+
+/*
+ * Fills the label, secret and secret_len of the five secrets a key-log
+ * callback would have had for @in. Returns false when @in does not hold
+ * together (the exporter secret derives from the master secret with neither
+ * SHA-256 nor SHA-384): the library's layout was misread.
+ */
+typedef bool (*tls13_expand_fn)(const struct tls13_stored *in, struct tls_secret out[TLS13_LOGGED]);
+
 struct owner_filter;
 struct owner_maps;
 
@@ -35,6 +63,7 @@ struct tls_source_opts {
 	char **extra_libs; /* NULL-terminated libssl files to hook besides those mapped */
 	const struct owner_filter *owner_filter; /* NULL: every process's secrets */
 	const struct owner_maps *owner_maps;
+	tls13_expand_fn expand_tls13; /* the key schedule, which the extcap has */
 };
 
 typedef void (*secret_fn)(void *ctx, const struct tls_secret *secret);

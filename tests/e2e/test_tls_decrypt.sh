@@ -53,7 +53,7 @@ made() { # URI COUNT: that many requests for URI made on this run
 # host A reach s_server and nginx in host B over the veth, and gnutls-serv in
 # host A itself over loopback.
 CAP=$WORK/tls.pcapng
-start_capture "$CAP" -i lo --keylog-file "$WORK/ecap.keylog"
+start_capture "$CAP" -i lo --keylog-file "$WORK/ecap.keylog" -v
 # s_server also offers the two CCM suites, which OpenSSL does not enable by default.
 TLS13_SUITES=(TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256
 	TLS_AES_128_CCM_SHA256 TLS_AES_128_CCM_8_SHA256)
@@ -186,6 +186,15 @@ stop_capture "$CAP"
 for pid in $S_SERVER $NGINX $GNUTLS_SERV; do
 	stop_pid "$pid" TERM || true
 done
+
+# One uprobe per handshake on every libssl (the system's and the private
+# copy), unless test_tls_per_secret.sh asked for one per secret.
+hook=tls_finish_handshake
+[ -n "${ECAP_TLS_PER_SECRET:-}" ] && hook=nss_keylog_int
+hooked=$(grep -c "^ecap-tls: taking secrets from .*uprobe in $hook " "$CAP.log" || true)
+others=$(grep "^ecap-tls: taking secrets from " "$CAP.log" | grep -vc "uprobe in $hook " || true)
+[ "$hooked" -ge 2 ] && [ "$others" -eq 0 ] ||
+	fail "$hooked libssl files hooked in $hook, $others elsewhere: $(grep 'taking secrets' "$CAP.log")"
 
 # Every handshake in the file has all its secrets, each before the packets it
 # decrypts; no DSB line is empty, malformed or repeated.

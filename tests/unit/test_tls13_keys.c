@@ -122,6 +122,71 @@ static void test_rfc8448_schedule(void)
 	CHECK_HEX(iv, rfc_s_hs_iv, 12);
 }
 
+/* OpenSSL's stored values, each in a slot of EVP_MAX_MD_SIZE bytes. */
+struct stored_slots {
+	uint8_t hs[64], h_sh[64], master[64], h_sf[64], exporter[64];
+};
+
+static struct tls13_stored stored_of(const struct stored_slots *slots)
+{
+	return (struct tls13_stored){ slots->hs, slots->h_sh, slots->master, slots->h_sf,
+				      slots->exporter };
+}
+
+/* What a key-log callback gets, from what OpenSSL stores: RFC 8448's five secrets. */
+static void test_rfc8448_stored(void)
+{
+	static const char *const want[TLS13_LOGGED][2] = {
+		{ "CLIENT_HANDSHAKE_TRAFFIC_SECRET", rfc_c_hs },
+		{ "SERVER_HANDSHAKE_TRAFFIC_SECRET", rfc_s_hs },
+		{ "CLIENT_TRAFFIC_SECRET_0", rfc_c_ap },
+		{ "SERVER_TRAFFIC_SECRET_0", rfc_s_ap },
+		{ "EXPORTER_SECRET", rfc_exporter },
+	};
+	struct stored_slots slots;
+	struct tls_secret out[TLS13_LOGGED];
+	struct tls13_stored in;
+
+	memset(&slots, 0x5a, sizeof(slots)); /* past the hash: whatever was there */
+	unhex(rfc_handshake, slots.hs, 32);
+	unhex(rfc_hash_sh, slots.h_sh, 32);
+	unhex(rfc_master, slots.master, 32);
+	unhex(rfc_hash_sf, slots.h_sf, 32);
+	unhex(rfc_exporter, slots.exporter, 32);
+	in = stored_of(&slots);
+	CHECK(tls13_expand_stored(&in, out), "RFC 8448's stored secrets do not hold together");
+	for (int i = 0; i < TLS13_LOGGED; i++) {
+		CHECK(!strcmp(out[i].label, want[i][0]), "secret %d is %s", i, out[i].label);
+		CHECK_EQ(out[i].secret_len, 32);
+		CHECK(same(out[i].secret, want[i][1], 32), "%s is not RFC 8448's", want[i][0]);
+	}
+
+	/* A misread layout: the exporter secret does not derive from the master secret. */
+	slots.exporter[0] ^= 1;
+	in = stored_of(&slots);
+	CHECK(!tls13_expand_stored(&in, out), "a wrong exporter secret passed");
+}
+
+/* TLS_AES_256_GCM_SHA384's secrets are 48 bytes, told by the exporter secret. */
+static void test_stored_sha384(void)
+{
+	const struct tls13_suite *s = tls13_suite(0x1302);
+	struct stored_slots slots;
+	struct tls_secret out[TLS13_LOGGED];
+	struct tls13_stored in;
+	uint8_t s_ap[TLS13_MAX_HASH];
+
+	for (size_t i = 0; i < sizeof(slots); i++)
+		((uint8_t *)&slots)[i] = (uint8_t)(i * 7 + 3);
+	CHECK_EQ(tls13_derive_secret(s, slots.master, "exp master", slots.h_sf, slots.exporter), 0);
+	CHECK_EQ(tls13_derive_secret(s, slots.master, "s ap traffic", slots.h_sf, s_ap), 0);
+	in = stored_of(&slots);
+	CHECK(tls13_expand_stored(&in, out), "SHA-384 stored secrets do not hold together");
+	CHECK_EQ(out[3].secret_len, 48);
+	CHECK(!memcmp(out[3].secret, s_ap, 48), "SERVER_TRAFFIC_SECRET_0 under SHA-384");
+	CHECK(!memcmp(out[4].secret, slots.exporter, 48), "EXPORTER_SECRET under SHA-384");
+}
+
 static void test_rfc8448_flight(void)
 {
 	const struct tls13_suite *s = tls13_suite(0x1301);
@@ -300,6 +365,8 @@ static void test_bounds(void)
 int main(void)
 {
 	test_rfc8448_schedule();
+	test_rfc8448_stored();
+	test_stored_sha384();
 	test_rfc8448_flight();
 	test_suites();
 	test_self_consistent();

@@ -166,6 +166,34 @@ static void expect_refusal(const char *what, const char *path)
 }
 
 /*
+ * The uprobe at the end of each handshake, and what it reads: each stored
+ * secret in a slot of its own in the block, the version before it.
+ */
+static void check_handshake_done(const char *what, const struct tls_layout *l)
+{
+	const uint32_t fields[] = { l->hs_secret, l->hs_hash, l->master, l->finished_hash,
+				    l->exporter };
+
+	printf("%s: uprobe per handshake at 0x%llx%s%s, version at +%u, TLS 1.3 secrets in "
+	       "%u bytes at +%u, TLS 1.2 master key at +%u of the pointer at +%u\n", what,
+	       (unsigned long long)l->done_offset, l->done_offset ? "" : ": ", l->no_done_why,
+	       l->version_offset, l->block_len, l->block_offset, l->master_key_offset,
+	       l->session_via);
+	CHECK(l->done_offset > 0, "%s: no uprobe per handshake: %s", what, l->no_done_why);
+	CHECK(l->block_len > 0 && l->block_len <= TLS_MAX_BLOCK_SIZE, "%s: block of %u bytes", what,
+	      l->block_len);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		CHECK(fields[i] + TLS_MAX_SECRET_SIZE <= l->block_len, "%s: field %zu at +%u", what,
+		      i, fields[i]);
+		for (size_t j = 0; j < i; j++)
+			CHECK(fields[i] != fields[j], "%s: fields %zu and %zu share +%u", what, i, j,
+			      fields[i]);
+	}
+	CHECK(l->session_via != TLS_RANDOM_INLINE, "%s: the master key found in the SSL object",
+	      what);
+}
+
+/*
  * Debian 11's OpenSSL 1.1.1, unpacked by tests/fixtures.sh: its SSL object
  * points to its s3 state, and its nss_keylog_int() is split so that the test
  * for a key-log callback comes before the call: the uprobe must stay on
@@ -195,6 +223,7 @@ static void probe_openssl_111(void)
 	CHECK(l.hook == TLS_HOOK_LOG_SECRET && l.hook_offset == l.log_secret_offset,
 	      "1.1.1's uprobe is not on ssl_log_secret");
 	CHECK(l.client_random_via != TLS_RANDOM_INLINE, "1.1.1's client random found in the object");
+	check_handshake_done("1.1.1", &l);
 }
 
 int main(void)
@@ -223,6 +252,7 @@ int main(void)
 	CHECK(branches_to(SYSTEM_SSL, sys.log_secret_offset, sys.hook_offset),
 	      "ssl_log_secret at 0x%llx does not go to 0x%llx", (unsigned long long)sys.log_secret_offset,
 	      (unsigned long long)sys.hook_offset);
+	check_handshake_done("system libssl", &sys);
 
 	/* A private copy elsewhere, probed with its own libcrypto: the same answers. */
 	if (check_scratch_dir("tls_probe", dir, sizeof(dir)))
@@ -238,6 +268,10 @@ int main(void)
 	      (unsigned long long)copy.hook_offset);
 	CHECK(copy.client_random_offset == sys.client_random_offset, "copy: random at %u",
 	      copy.client_random_offset);
+	CHECK(copy.done_offset == sys.done_offset && copy.block_offset == sys.block_offset &&
+	      copy.block_len == sys.block_len && copy.master_key_offset == sys.master_key_offset,
+	      "copy: the uprobe per handshake at 0x%llx reads other places",
+	      (unsigned long long)copy.done_offset);
 	CHECK(!strcmp(copy.version, sys.version), "copy: version %s", copy.version);
 
 	probe_through_helper(&sys);
