@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A throwaway identity for the probe's in-memory handshakes (tls_probe.c): a
+ * A throwaway identity for the probe's in-memory handshakes (tls_probe_lab.c): a
  * self-signed P-256 certificate and its key, DER-encoded. It protects nothing;
  * it only lets a server-side SSL object complete a handshake with no files.
  * Made with: openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256

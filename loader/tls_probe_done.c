@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The once-per-handshake hook (tls_probe.h): the function that ends each
+ * handshake, and where the SSL object keeps the negotiated version and what
+ * the handshake's secrets derive from.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include "hex.h"
+#include "tls.h"
+#include "tls_probe_lab.h"
+
+/* A secret as a key-log line gave it. */
+struct logged_secret {
+	uint8_t bytes[TLS_MAX_SECRET_SIZE];
+	size_t len;
+};
+
+/* The secret of the line labelled @label among the lines [@first, @last). */
+static bool logged_secret(int first, int last, const char *label, struct logged_secret *out)
+{
+	size_t label_len = strlen(label);
+
+	for (int l = first; l < last; l++) {
+		const char *line = logged[l].line, *sp;
+
+		if (strncmp(line, label, label_len) || line[label_len] != ' ')
+			continue;
+		sp = strchr(line + label_len + 1, ' ');
+		out->len = sp ? strlen(sp + 1) / 2 : 0;
+		return out->len && out->len <= sizeof(out->bytes) &&
+		       !hex_get(out->bytes, sp + 1, out->len);
+	}
+	return false;
+}
+
+/*
+ * Whether HKDF-Expand-Label(@secret, @label, @context) of @want's length is
+ * @want (RFC 8446, section 7.1), with the hash of that length: the library's
+ * own HMAC, in this throwaway child.
+ */
+static bool expands_to(const struct ossl *o, const uint8_t *secret, const char *label,
+		       const uint8_t *context, const struct logged_secret *want)
+{
+	uint8_t info[4 + 32 + TLS_MAX_SECRET_SIZE + 1], out[TLS_MAX_SECRET_SIZE];
+	const void *md = want->len == 48 ? o->EVP_sha384() : o->EVP_sha256();
+	unsigned int out_len = 0;
+	size_t n = 0;
+
+	info[n++] = 0;
+	info[n++] = (uint8_t)want->len;
+	info[n] = (uint8_t)snprintf((char *)info + n + 1, 32, "tls13 %s", label);
+	n += 1 + info[n];
+	info[n++] = (uint8_t)want->len;
+	memcpy(info + n, context, want->len);
+	n += want->len;
+	info[n++] = 1;
+	return o->HMAC(md, secret, (int)want->len, info, n, out, &out_len) &&
+	       out_len >= want->len && !memcmp(out, want->bytes, want->len);
+}
+
+/*
+ * OpenSSL keeps TLS 1.3's secrets and transcript hashes in arrays of
+ * EVP_MAX_MD_SIZE bytes side by side. Which slots hold what is not assumed:
+ * the key schedule tells, by reproducing a logged secret.
+ */
+#define SLOT_SIZE  TLS_MAX_SECRET_SIZE
+#define SLOT_REACH 10
+
+/*
+ * The one pair of slots around @anchor of @obj, a secret and a transcript
+ * hash, that expands with @label to @want.
+ */
+static int find_expansion(const struct ossl *o, const uint8_t *obj, size_t n_obj, long anchor,
+			  const char *label, const struct logged_secret *want, uint32_t *secret,
+			  uint32_t *hash)
+{
+	int found = 0;
+
+	for (int i = -SLOT_REACH; i <= SLOT_REACH; i++) {
+		long s = anchor + i * SLOT_SIZE;
+
+		for (int j = -SLOT_REACH; j <= SLOT_REACH && s >= 0 && s + SLOT_SIZE <= (long)n_obj;
+		     j++) {
+			long h = anchor + j * SLOT_SIZE;
+
+			if (h < 0 || h + SLOT_SIZE > (long)n_obj || h == s ||
+			    !expands_to(o, obj + s, label, obj + h, want))
+				continue;
+			*secret = (uint32_t)s;
+			*hash = (uint32_t)h;
+			found++;
+		}
+	}
+	if (found != 1)
+		return probe_fail("%d pairs of its slots derive \"%s\"", found, label);
+	return 0;
+}
+
+/* The fields the uprobe at the end of a handshake reads, in the order of the search. */
+enum { HS_SECRET, HS_HASH, MASTER, FINISHED_HASH, EXPORTER, N_FIELDS };
+
+/*
+ * Where a TLS 1.3 client and server keep what their five secrets derive from:
+ * the handshake secret and the transcript hash it expands with, the master
+ * secret and the hash at the server's Finished, and the exporter secret: the
+ * anchor, found by value, and in every capture the check of the hash length
+ * (unlike the traffic secrets, a key update leaves it as it was). The same
+ * offsets must reproduce both objects' secrets.
+ */
+static int find_tls13_block(const struct ossl *o, const struct pair *p, int last)
+{
+	static uint8_t client[SCAN_BYTES], server[SCAN_BYTES];
+	size_t n_client = read_self(p->client, client, sizeof(client));
+	size_t n_server = read_self(p->server, server, sizeof(server));
+	struct logged_secret hs, exp;
+	struct place anchors[MAX_PLACES];
+	uint32_t off[N_FIELDS], lo = UINT32_MAX, hi = 0;
+	struct tls_layout *layout = &result.layout;
+	int n, i;
+
+	if (!logged_secret(0, last, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", &hs) ||
+	    !logged_secret(0, last, "EXPORTER_SECRET", &exp) || hs.len != exp.len)
+		return probe_fail("its TLS 1.3 handshake logged no handshake or exporter secret");
+	n = add_places(client, n_client, (struct needle){ exp.bytes, exp.len }, TLS_RANDOM_INLINE,
+		       anchors, 0);
+	/* The secret may have copies: the server's is at the same place. */
+	for (i = 0; i < n; i++) {
+		off[EXPORTER] = anchors[i].offset;
+		if (off[EXPORTER] + exp.len <= n_server &&
+		    !memcmp(server + off[EXPORTER], exp.bytes, exp.len) &&
+		    !find_expansion(o, client, n_client, off[EXPORTER], "c hs traffic", &hs,
+				    &off[HS_SECRET], &off[HS_HASH]) &&
+		    !find_expansion(o, client, n_client, off[EXPORTER], "exp master", &exp,
+				    &off[MASTER], &off[FINISHED_HASH]))
+			break;
+	}
+	if (i == n)
+		return probe_fail("its exporter secret is in %d places, none among the secrets "
+				  "it derives from", n);
+	for (int f = 0; f < N_FIELDS; f++) {
+		if (off[f] + SLOT_SIZE > n_server)
+			return probe_fail("its server object is shorter than its client's");
+		lo = off[f] < lo ? off[f] : lo;
+		hi = off[f] + SLOT_SIZE > hi ? off[f] + SLOT_SIZE : hi;
+	}
+	if (!expands_to(o, server + off[HS_SECRET], "c hs traffic", server + off[HS_HASH], &hs) ||
+	    !expands_to(o, server + off[MASTER], "exp master", server + off[FINISHED_HASH], &exp))
+		return probe_fail("its server keeps its TLS 1.3 secrets elsewhere than its client");
+	if (hi - lo > TLS_MAX_BLOCK_SIZE)
+		return probe_fail("its TLS 1.3 secrets span %u bytes", hi - lo);
+	layout->block_offset = lo;
+	layout->block_len = hi - lo;
+	layout->hs_secret = off[HS_SECRET] - lo;
+	layout->hs_hash = off[HS_HASH] - lo;
+	layout->master = off[MASTER] - lo;
+	layout->finished_hash = off[FINISHED_HASH] - lo;
+	layout->exporter = off[EXPORTER] - lo;
+	return 0;
+}
+
+/* Where the TLS 1.2 handshake's client and server keep its master key: one place. */
+static int find_master_key(const struct pair *p, int first, int last)
+{
+	struct logged_secret key;
+	struct place places[MAX_PLACES], found = { 0, 0 };
+	struct needle want;
+	int n, n_found = 0;
+
+	if (!logged_secret(first, last, "CLIENT_RANDOM", &key) || key.len != TLS_MASTER_KEY_SIZE)
+		return probe_fail("its TLS 1.2 handshake logged no master key");
+	want = (struct needle){ key.bytes, key.len };
+	n = find_places(p->client, want, places);
+	for (int i = 0; i < n; i++) {
+		if (place_holds(p->server, places[i], want)) {
+			found = places[i];
+			n_found++;
+		}
+	}
+	if (n_found != 1)
+		return probe_fail("its TLS 1.2 master key is in %d places", n_found);
+	result.layout.session_via = found.via;
+	result.layout.master_key_offset = found.offset;
+	return 0;
+}
+
+/* The first word of all four objects that holds the version each negotiated. */
+static int find_version(const struct pair pairs[2])
+{
+	const void *objs[] = { pairs[0].client, pairs[0].server, pairs[1].client, pairs[1].server };
+	static const uint32_t want[] = { TLS1_3_VERSION, TLS1_3_VERSION, TLS1_2_VERSION,
+					 TLS1_2_VERSION };
+
+	for (uint32_t off = 0; off < SCAN_BYTES; off += sizeof(uint32_t)) {
+		bool all = true;
+
+		for (int i = 0; i < 4 && all; i++) {
+			uint32_t v;
+
+			all = read_self((const uint8_t *)objs[i] + off, &v, sizeof(v)) == sizeof(v) &&
+			      v == want[i];
+		}
+		if (all) {
+			result.layout.version_offset = off;
+			return 0;
+		}
+	}
+	return probe_fail("its SSL objects hold their version nowhere");
+}
+
+/* The pair a breakpoint at the handshake's end must find in its first argument. */
+static const struct pair *trapped_pair;
+
+static void on_done_trap(int sig, siginfo_t *info, void *ucontext)
+{
+	(void)sig;
+	(void)info;
+#if defined(__x86_64__)
+	const void *arg1 = (const void *)((ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RDI];
+
+	_exit(arg1 == trapped_pair->client || arg1 == trapped_pair->server ? 0 : 1);
+#else
+	(void)ucontext;
+	_exit(1);
+#endif
+}
+
+/*
+ * Whether a handshake of contexts without callbacks, as in the processes we
+ * capture, reaches @at with its SSL object as the first argument: answered in
+ * a grandchild whose copy of @at is a breakpoint.
+ */
+static bool done_reached(const struct ossl *o, uintptr_t at)
+{
+	uintptr_t page = at & ~(uintptr_t)(getpagesize() - 1);
+	struct sigaction sa = { .sa_sigaction = on_done_trap, .sa_flags = SA_SIGINFO };
+	struct pair p;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		alarm(CALL_TIMEOUT_S);
+		with_callbacks = false;
+		trapped_pair = &p;
+		if (mprotect((void *)page, getpagesize(), PROT_READ | PROT_WRITE | PROT_EXEC) ||
+		    sigaction(SIGTRAP, &sa, NULL))
+			_exit(1);
+		*(volatile uint8_t *)at = 0xcc; /* int3 */
+		handshake(o, &p, 0);
+		_exit(1);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * Everything a uprobe at the end of each handshake needs, from the two done:
+ * the function that ends a handshake (the info callback's caller at
+ * SSL_CB_HANDSHAKE_DONE, tls_finish_handshake()), and where the version and
+ * the secrets of both versions sit. Any failure leaves the per-secret hook.
+ */
+int find_handshake_done(const struct ossl *o, const struct pair pairs[2], int tls12_first)
+{
+	struct tls_layout *layout = &result.layout;
+
+	if (!done_fn || done_fns_differ || !in_library_of(done_fn, (const void *)o->SSL_new))
+		return probe_fail("no one function of its own ends every handshake");
+	if (find_version(pairs) || find_tls13_block(o, &pairs[0], tls12_first) ||
+	    find_master_key(&pairs[1], tls12_first, n_logged))
+		return -1;
+	if (!done_reached(o, probe_point(done_fn)))
+		return probe_fail("its handshakes do not end through the function its callback saw");
+	return file_offset(probe_point(done_fn), &layout->done_offset);
+}
