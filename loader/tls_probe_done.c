@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/types.h>
 #include "hex.h"
@@ -214,71 +213,207 @@ static int find_version(const struct pair pairs[2])
 	return probe_fail("its SSL objects hold their version nowhere");
 }
 
-/* The pair a breakpoint at the handshake's end must find in its first argument. */
-static const struct pair *trapped_pair;
+/*
+ * tls_finish_handshake() runs again after each TLS 1.3 session ticket, on
+ * both sides: with OpenSSL's default of two tickets, two traps per handshake
+ * and side. The branch it takes only the first time calls a function of the
+ * library with the SSL object (ssl3_cleanup_key_block()): a uprobe on that
+ * call, an instruction the kernel emulates, traps once. The call is found by
+ * experiment: a trap on every direct call in the function, hits counted by
+ * first argument over a TLS 1.3 handshake whose client reads its tickets and
+ * a TLS 1.2 handshake, of contexts without callbacks as in the processes we
+ * capture. Where no one call is made once by each side of both, the uprobe
+ * goes on the function's entry, which every handshake must reach with its
+ * SSL object.
+ */
+#define MAX_CALLS    32
+#define MAX_FN_BYTES 4096
+#define EFLAGS_TF    0x100
 
-static void on_done_trap(int sig, siginfo_t *info, void *ucontext)
+/* Whose SSL object a call had for its first argument. */
+enum { CLIENT_13, SERVER_13, CLIENT_12, SERVER_12, OTHER, N_WHO };
+
+struct trap_sites {
+	int n;
+	uintptr_t at[MAX_CALLS];
+	uint8_t saved[MAX_CALLS][TRAP_LEN];
+	int (*hits)[N_WHO]; /* shared with the parent */
+};
+
+static struct trap_sites sites;
+static const struct pair *counted_pair; /* the handshake under way */
+static int counted_client;		/* CLIENT_13 or CLIENT_12 */
+static int stepping = -1;		/* the trap to plant again after one step */
+
+/* The direct calls (e8 rel32) in the function at @fn to the entries of others. */
+static void find_calls(uintptr_t fn)
 {
-	(void)sig;
-	(void)info;
-#if defined(__x86_64__)
-	const void *arg1 = (const void *)((ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RDI];
+	sites.n = 0;
+	for (uintptr_t a = fn; a < fn + MAX_FN_BYTES && sites.n < MAX_CALLS; a++) {
+		uintptr_t target;
+		int32_t rel;
 
-	_exit(arg1 == trapped_pair->client || arg1 == trapped_pair->server ? 0 : 1);
-#else
-	(void)ucontext;
+		if (!in_function(a, fn))
+			break;
+		if (*(const uint8_t *)a != 0xe8 || !in_function(a + 4, fn))
+			continue;
+		memcpy(&rel, (const void *)(a + 1), sizeof(rel));
+		target = a + 5 + rel;
+		if (target != fn && in_function(target, target))
+			sites.at[sites.n++] = a;
+	}
+}
+
+#if defined(__x86_64__)
+static int whose(const void *arg1)
+{
+	if (arg1 == counted_pair->client)
+		return counted_client;
+	return arg1 == counted_pair->server ? counted_client + 1 : OTHER;
+}
+
+/* A trap at a call counts it, which then runs as it was, one step, and is trapped again. */
+static void on_call_trap(int sig, siginfo_t *info, void *ucontext)
+{
+	greg_t *regs = ((ucontext_t *)ucontext)->uc_mcontext.gregs;
+
+	(void)info;
+	if (sig == SIGTRAP && stepping >= 0) {
+		plant_trap(sites.at[stepping], sites.saved[stepping]);
+		stepping = -1;
+		regs[REG_EFL] &= ~EFLAGS_TF;
+		return;
+	}
+	for (int i = 0; sig == SIGILL && i < sites.n; i++) {
+		if (sites.at[i] != (uintptr_t)regs[REG_RIP])
+			continue;
+		sites.hits[i][whose((const void *)regs[REG_RDI])]++;
+		lift_trap(sites.at[i], sites.saved[i]);
+		regs[REG_EFL] |= EFLAGS_TF;
+		stepping = i;
+		return;
+	}
 	_exit(1);
-#endif
+}
+
+/* A handshake of the highest version or of @max_version, its tickets read by the client. */
+static void counted_handshake(const struct ossl *o, struct pair *p, int max_version, int client)
+{
+	char byte;
+
+	counted_pair = p;
+	counted_client = client;
+	if (handshake(o, p, max_version))
+		_exit(1);
+	for (int i = 0; i < 4; i++)
+		o->SSL_read(p->client, &byte, 1);
+}
+
+static void count_calls(const void *arg)
+{
+	const struct ossl *o = arg;
+	struct sigaction sa = { .sa_sigaction = on_call_trap, .sa_flags = SA_SIGINFO };
+	struct pair p13, p12;
+
+	with_callbacks = false;
+	if (sigaction(SIGILL, &sa, NULL) || sigaction(SIGTRAP, &sa, NULL))
+		_exit(1);
+	for (int i = 0; i < sites.n; i++) {
+		if (plant_trap(sites.at[i], sites.saved[i]))
+			_exit(1);
+	}
+	counted_handshake(o, &p13, 0, CLIENT_13);
+	counted_handshake(o, &p12, TLS1_2_VERSION, CLIENT_12);
+	_exit(0);
 }
 
 /*
- * Whether a handshake of contexts without callbacks, as in the processes we
- * capture, reaches @at with its SSL object as the first argument: answered in
- * a grandchild whose copy of @at is a breakpoint.
+ * The first call in @fn that each side of each handshake makes once, with its
+ * SSL object; 0 if none does. Any such call is as good: the secrets are in
+ * place by the function's entry.
  */
-static bool done_reached(const struct ossl *o, uintptr_t at)
+static uintptr_t once_per_handshake_call(const struct ossl *o, uintptr_t fn)
 {
-	uintptr_t page = at & ~(uintptr_t)(getpagesize() - 1);
-	struct sigaction sa = { .sa_sigaction = on_done_trap, .sa_flags = SA_SIGINFO };
-	struct pair p;
-	int status;
-	pid_t pid;
+	size_t size = MAX_CALLS * sizeof(*sites.hits);
+	uintptr_t found = 0;
 
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		alarm(CALL_TIMEOUT_S);
-		with_callbacks = false;
-		trapped_pair = &p;
-		if (mprotect((void *)page, getpagesize(), PROT_READ | PROT_WRITE | PROT_EXEC) ||
-		    sigaction(SIGTRAP, &sa, NULL))
-			_exit(1);
-		*(volatile uint8_t *)at = 0xcc; /* int3 */
-		handshake(o, &p, 0);
-		_exit(1);
+	find_calls(fn);
+	sites.hits = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sites.hits == MAP_FAILED)
+		return 0;
+	if (!sites.n || !in_grandchild(count_calls, o))
+		sites.n = 0;
+	for (int i = 0; i < sites.n && !found; i++) {
+		bool once = !sites.hits[i][OTHER];
+
+		for (int w = CLIENT_13; w < OTHER; w++)
+			once &= sites.hits[i][w] == 1;
+		found = once ? sites.at[i] : 0;
 	}
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	munmap(sites.hits, size);
+	return found;
 }
+
+/* The entry's trap, which must find one of the pair's objects in the first argument. */
+static void on_entry_trap(int sig, siginfo_t *info, void *ucontext)
+{
+	const void *arg1 = (const void *)((ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RDI];
+
+	(void)sig;
+	(void)info;
+	_exit(whose(arg1) == OTHER ? 1 : 0);
+}
+
+static void reach_entry(const void *arg)
+{
+	const struct ossl *o = arg;
+	struct sigaction sa = { .sa_sigaction = on_entry_trap, .sa_flags = SA_SIGINFO };
+	uint8_t saved[TRAP_LEN];
+	struct pair p;
+
+	with_callbacks = false;
+	counted_pair = &p;
+	counted_client = CLIENT_13;
+	if (sigaction(SIGILL, &sa, NULL) || plant_trap(probe_point(done_fn), saved))
+		_exit(1);
+	handshake(o, &p, 0);
+}
+
+/* Where the uprobe goes in tls_finish_handshake() (done_fn); 0 if nowhere. */
+static uintptr_t done_probe_point(const struct ossl *o)
+{
+	uintptr_t call = once_per_handshake_call(o, done_fn);
+
+	if (call)
+		return call;
+	return in_grandchild(reach_entry, o) ? probe_point(done_fn) : 0;
+}
+#else
+static uintptr_t done_probe_point(const struct ossl *o)
+{
+	(void)o;
+	return 0; /* the traps read x86-64's registers */
+}
+#endif
 
 /*
  * Everything a uprobe at the end of each handshake needs, from the two done:
  * the function that ends a handshake (the info callback's caller at
- * SSL_CB_HANDSHAKE_DONE, tls_finish_handshake()), and where the version and
- * the secrets of both versions sit. Any failure leaves the per-secret hook.
+ * SSL_CB_HANDSHAKE_DONE, tls_finish_handshake()), where in it the uprobe
+ * goes, and where the version and the secrets of both versions sit. Any
+ * failure leaves the per-secret hook.
  */
 int find_handshake_done(const struct ossl *o, const struct pair pairs[2], int tls12_first)
 {
-	struct tls_layout *layout = &result.layout;
+	uintptr_t at;
 
 	if (!done_fn || done_fns_differ || !in_library_of(done_fn, (const void *)o->SSL_new))
 		return probe_fail("no one function of its own ends every handshake");
 	if (find_version(pairs) || find_tls13_block(o, &pairs[0], tls12_first) ||
 	    find_master_key(&pairs[1], tls12_first, n_logged))
 		return -1;
-	if (!done_reached(o, probe_point(done_fn)))
+	at = done_probe_point(o);
+	if (!at)
 		return probe_fail("its handshakes do not end through the function its callback saw");
-	return file_offset(probe_point(done_fn), &layout->done_offset);
+	return file_offset(at, &result.layout.done_offset);
 }

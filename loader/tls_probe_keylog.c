@@ -75,6 +75,29 @@ static int common_callees(int first, uintptr_t *out)
 	return n;
 }
 
+/* A call of a candidate for the @hook function, and the line it must log. */
+struct candidate_call {
+	enum tls_hook hook;
+	uintptr_t candidate;
+	void *ssl;
+	const uint8_t *random;
+	uint8_t secret[48];
+	char want[256];
+};
+
+static void call_candidate(const void *arg)
+{
+	const struct candidate_call *c = arg;
+
+	n_logged = 0;
+	if (c->hook == TLS_HOOK_LOG_SECRET)
+		((log_secret_fn)c->candidate)(c->ssl, PROBE_LABEL, c->secret, sizeof(c->secret));
+	else
+		((keylog_line_fn)c->candidate)(PROBE_LABEL, c->ssl, c->random, RANDOM_SIZE,
+					       c->secret, sizeof(c->secret));
+	_exit(n_logged == 1 && !strcmp(logged[0].line, c->want) ? 0 : 1);
+}
+
 /*
  * Calls @candidate as the @hook function (ssl_log_secret or nss_keylog_int)
  * with a made-up label and secret, in a grandchild (a wrong candidate may
@@ -83,37 +106,15 @@ static int common_callees(int first, uintptr_t *out)
  */
 static bool behaves_as(enum tls_hook hook, uintptr_t candidate, void *ssl, const uint8_t *random)
 {
-	uint8_t secret[48];
-	char want[256], rhex[2 * RANDOM_SIZE + 1], shex[2 * sizeof(secret) + 1];
-	int status;
-	pid_t pid;
+	struct candidate_call c = { hook, candidate, ssl, random };
+	char rhex[2 * RANDOM_SIZE + 1], shex[2 * sizeof(c.secret) + 1];
 
-	for (size_t i = 0; i < sizeof(secret); i++)
-		secret[i] = 0xa5 ^ (uint8_t)(i * 29);
+	for (size_t i = 0; i < sizeof(c.secret); i++)
+		c.secret[i] = 0xa5 ^ (uint8_t)(i * 29);
 	*hex_put(rhex, random, RANDOM_SIZE) = '\0';
-	*hex_put(shex, secret, sizeof(secret)) = '\0';
-	snprintf(want, sizeof(want), PROBE_LABEL " %s %s", rhex, shex);
-
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		/* A wrong candidate may crash: quietly, whatever a sanitizer would say. */
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGBUS, SIG_DFL);
-		signal(SIGILL, SIG_DFL);
-		alarm(CALL_TIMEOUT_S);
-		n_logged = 0;
-		if (hook == TLS_HOOK_LOG_SECRET)
-			((log_secret_fn)candidate)(ssl, PROBE_LABEL, secret, sizeof(secret));
-		else
-			((keylog_line_fn)candidate)(PROBE_LABEL, ssl, random, RANDOM_SIZE, secret,
-						    sizeof(secret));
-		_exit(n_logged == 1 && !strcmp(logged[0].line, want) ? 0 : 1);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	*hex_put(shex, c.secret, sizeof(c.secret)) = '\0';
+	snprintf(c.want, sizeof(c.want), PROBE_LABEL " %s %s", rhex, shex);
+	return in_grandchild(call_candidate, &c);
 }
 
 /* The one candidate on the path of every line logged since @first that behaves as ssl_log_secret. */
@@ -157,38 +158,39 @@ static void on_trap(int sig)
 	_exit(0);
 }
 
+/* An ssl_log_secret() call, without a key-log callback, that must reach a trap. */
+struct secret_without_callback {
+	const struct ossl *o;
+	void *ctx, *ssl;
+	uintptr_t log_secret, maker;
+};
+
+static void log_without_callback(const void *arg)
+{
+	const struct secret_without_callback *c = arg;
+	uint8_t secret[48] = { 0 }, saved[TRAP_LEN];
+
+	c->o->SSL_CTX_set_keylog_callback(c->ctx, NULL);
+	signal(SIGILL, on_trap);
+	if (plant_trap(c->maker, saved))
+		_exit(1);
+	((log_secret_fn)c->log_secret)(c->ssl, PROBE_LABEL, secret, sizeof(secret));
+}
+
 /*
  * Whether ssl_log_secret reaches @maker when no key-log callback is set, as
  * in the processes we capture. A compiler may test for the callback before
  * the call (1.1.1's nss_keylog_int is split so): then the experiment above
  * saw @maker only because the probe had set one. Answered in a grandchild
- * whose copy of @maker starts with a breakpoint; where code cannot be made
+ * whose copy of @maker starts with a trap; where code cannot be made
  * writable, the answer is no.
  */
 static bool reached_without_callback(const struct ossl *o, void *ctx, void *ssl,
 				     uintptr_t log_secret, uintptr_t maker)
 {
-	uintptr_t page = maker & ~(uintptr_t)(getpagesize() - 1);
-	uint8_t secret[48] = { 0 };
-	int status;
-	pid_t pid;
+	struct secret_without_callback c = { o, ctx, ssl, log_secret, maker };
 
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		alarm(CALL_TIMEOUT_S);
-		o->SSL_CTX_set_keylog_callback(ctx, NULL);
-		if (mprotect((void *)page, getpagesize(), PROT_READ | PROT_WRITE | PROT_EXEC))
-			_exit(1);
-		signal(SIGTRAP, on_trap);
-		*(volatile uint8_t *)maker = 0xcc; /* int3 */
-		((log_secret_fn)log_secret)(ssl, PROBE_LABEL, secret, sizeof(secret));
-		_exit(1);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return in_grandchild(log_without_callback, &c);
 }
 
 /*

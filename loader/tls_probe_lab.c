@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <linux/types.h>
@@ -156,7 +159,7 @@ int resolve(void *ssl_lib, void *crypto_lib, struct ossl *o)
 		SYM(SSL_CTX_set_keylog_callback, false), SYM(SSL_CTX_use_certificate_ASN1, false),
 		SYM(SSL_CTX_use_PrivateKey_ASN1, false), SYM(SSL_new, false), SYM(SSL_free, false),
 		SYM(SSL_set_fd, false), SYM(SSL_set_connect_state, false),
-		SYM(SSL_set_accept_state, false), SYM(SSL_do_handshake, false),
+		SYM(SSL_set_accept_state, false), SYM(SSL_do_handshake, false), SYM(SSL_read, false),
 		SYM(SSL_get_error, false), SYM(OpenSSL_version, true),
 		SYM(SSL_CTX_set_info_callback, false), SYM(EVP_sha256, true),
 		SYM(EVP_sha384, true), SYM(HMAC, true),
@@ -355,4 +358,56 @@ int file_offset(uintptr_t addr, uint64_t *offset)
 	free(line);
 	fclose(maps);
 	return ret ? probe_fail("its key-log function is in no mapping") : 0;
+}
+
+/* Whether @addr is code of the function whose entry is @fn, by the unwind tables. */
+bool in_function(uintptr_t addr, uintptr_t fn)
+{
+	struct dwarf_eh_bases bases = { 0 };
+
+	return _Unwind_Find_FDE((void *)addr, &bases) && (uintptr_t)bases.func == fn;
+}
+
+bool in_grandchild(void (*experiment)(const void *arg), const void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		/* A wrong guess may crash: quietly, whatever a sanitizer would say. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		alarm(CALL_TIMEOUT_S);
+		experiment(arg);
+		_exit(1);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * ud2, not int3: a uprobe on the same file (another capture's, on this very
+ * function) turns the page's byte into int3 already, and the kernel would
+ * take our breakpoint for it and never pass it on.
+ */
+int plant_trap(uintptr_t at, uint8_t saved[TRAP_LEN])
+{
+	static const uint8_t ud2[TRAP_LEN] = { 0x0f, 0x0b };
+	uintptr_t page = at & ~(uintptr_t)(getpagesize() - 1);
+
+	/* Two pages: the instruction may end on the next one. */
+	if (mprotect((void *)page, 2 * getpagesize(), PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -1;
+	memcpy(saved, (const void *)at, TRAP_LEN);
+	memcpy((void *)at, ud2, TRAP_LEN);
+	return 0;
+}
+
+void lift_trap(uintptr_t at, const uint8_t saved[TRAP_LEN])
+{
+	memcpy((void *)at, saved, TRAP_LEN);
 }

@@ -47,6 +47,7 @@ struct ossl {
 	void (*SSL_set_connect_state)(void *ssl);
 	void (*SSL_set_accept_state)(void *ssl);
 	int (*SSL_do_handshake)(void *ssl);
+	int (*SSL_read)(void *ssl, void *buf, int len);
 	int (*SSL_get_error)(const void *ssl, int ret);
 	const char *(*OpenSSL_version)(int type);
 	const void *(*EVP_sha256)(void);
@@ -117,6 +118,23 @@ int find_places(const void *ssl, struct needle want, struct place *places);
 bool place_holds(const void *ssl, struct place pl, struct needle want);
 uintptr_t probe_point(uintptr_t entry);
 int file_offset(uintptr_t addr, uint64_t *offset);
+bool in_function(uintptr_t addr, uintptr_t fn);
+
+/*
+ * Runs @experiment(@arg) in a grandchild, which a wrong guess may crash or
+ * hang (for CALL_TIMEOUT_S at most): whether it exited with 0. A return from
+ * @experiment is a failure.
+ */
+bool in_grandchild(void (*experiment)(const void *arg), const void *arg);
+
+/*
+ * Makes the instruction at @at fault with SIGILL, in this process only,
+ * keeping its first TRAP_LEN bytes in @saved; lift_trap() puts them back.
+ * Returns 0, or -1 where code cannot be made writable.
+ */
+#define TRAP_LEN 2 /* ud2 */
+int plant_trap(uintptr_t at, uint8_t saved[TRAP_LEN]);
+void lift_trap(uintptr_t at, const uint8_t saved[TRAP_LEN]);
 
 /*
  * The per-secret hook (tls_probe_keylog.c), in the order the driver runs its

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # OpenSSL 1.1.1 (Debian 11's, from tests/fixtures.sh), server and client alike,
-# started after the capture: the same probe finds its key-log function and
-# its secrets decrypt every request and response from the file alone. In
-# 1.1.1 the SSL object holds a pointer to its s3 state, not the state itself,
-# so the client random is not at an offset of the object: the uprobe must sit
-# where the library hands over the client random's address.
+# started after the capture: the same probe finds the end of its handshakes
+# and where it keeps its secrets, and they decrypt every request and response
+# from the file alone. In 1.1.1 the SSL object holds a pointer to its s3
+# state, not the state itself, so the client random is not at an offset of
+# the object but behind that pointer.
 source "$(dirname "$0")/lib.sh"
 source "$E2E_DIR/tls_lib.sh"
 
