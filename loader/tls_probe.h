@@ -1,33 +1,36 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What we must know about one libssl file to take its secrets, established by
- * experiment on that very file, never looked up by version.
+ * experiment on that very file, never looked up by version: in a throwaway
+ * child, real handshakes against the library with a key-log and an info
+ * callback set (tls_probe_lab.h).
  *
- * OpenSSL hands every secret it makes (TLS 1.2 master secrets, each TLS 1.3
- * traffic and exporter secret) to its internal ssl_log_secret(s, label,
- * secret, len), which feeds the key-log callback when one is set and returns
- * early when not. A uprobe at its entry therefore sees every secret exactly
- * when it is made, once, and nothing per record. The function is not exported,
- * so the probe finds it: it runs real handshakes against the library in a
- * throwaway child with a key-log callback, walks the stack from the callback
- * to the direct calls that led there, and then calls each candidate itself
- * with a made-up label and secret: the one whose callback line comes back
- * exactly is ssl_log_secret, with the calling convention the uprobe relies
- * on. The client random (the key-log line's second field) is found by value
- * in the SSL object, or behind one of its pointers (1.1.1 keeps its s3 state
- * apart), and must be in the same place in the client and server objects of
- * a TLS 1.3 and a TLS 1.2 handshake.
+ * Preferred, one uprobe per handshake (tls_probe_done.c): OpenSSL ends every
+ * handshake in tls_finish_handshake(), the info callback's caller at
+ * SSL_CB_HANDSHAKE_DONE, by when the SSL object holds all it needs. The
+ * uprobe goes on a call in it that each side makes once per handshake with
+ * the SSL object (counted with traps), and reads the version, the client
+ * random, TLS 1.2's master key behind the session pointer, and TLS 1.3's
+ * stored handshake secret, master secret, their transcript hashes and the
+ * exporter secret, each located because the library's key schedule
+ * reproduces the logged secrets from it.
  *
- * ssl_log_secret() itself is usually a one-line wrapper: it passes the client
- * random's address on to nss_keylog_int(), which makes the line and calls the
- * callback. Where that is a function of its own (the callback's direct
- * caller, located through the unwind tables), called the same way it returns
- * the same line, every line passed through it, and ssl_log_secret() reaches
- * it when no callback is set (an int3 in a copy tells; 1.1.1's compiler tests
- * for the callback before the call), the uprobe goes there instead. Its entry
- * is a push of a saved register, which the kernel emulates, where
- * ssl_log_secret() starts with a move that must be single-stepped: a debug
- * trap that costs more than the rest of the uprobe on a virtual machine.
+ * Otherwise, one uprobe per secret (tls_probe_keylog.c): OpenSSL hands every
+ * secret it makes to its internal ssl_log_secret(s, label, secret, len),
+ * which feeds the key-log callback when one is set and returns early when
+ * not. The probe walks the stack from the callback to the direct calls that
+ * led there and calls each candidate with a made-up label and secret: the
+ * one whose callback line comes back exactly is ssl_log_secret, with the
+ * calling convention the uprobe relies on. Where it is a one-line wrapper of
+ * nss_keylog_int(), which makes the line, is reached without a callback
+ * (1.1.1's compiler tests for the callback before the call) and behaves the
+ * same, the uprobe goes there: its entry is a push, which the kernel
+ * emulates, where ssl_log_secret() starts with a move that must be
+ * single-stepped, a second trap.
+ *
+ * Both need the client random, found by value in the SSL object, or behind
+ * one of its pointers (1.1.1 keeps its s3 state apart), in the same place in
+ * the client and server objects of a TLS 1.3 and a TLS 1.2 handshake.
  */
 #ifndef ECAP_TLS_PROBE_H
 #define ECAP_TLS_PROBE_H
