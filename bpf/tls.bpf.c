@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * TLS secrets, taken where OpenSSL has them: a uprobe on the internal
+ * TLS secrets, taken where OpenSSL has them: a uprobe in the internal
  * function that ends each handshake, which reads them from the SSL object,
  * or, where the probe could not establish that, on the entry of the key-log
  * function, nss_keylog_int() or ssl_log_secret(), which runs once per secret
@@ -336,9 +336,11 @@ static __always_inline int report_tls13_block(const struct tls_lib_cfg *cfg, __u
 }
 
 /*
- * tls_finish_handshake(ssl, ...): every secret of the handshake is in @ssl
- * by then. One trap per handshake and side, where the key-log function takes
- * five for TLS 1.3; on a virtual machine each costs microseconds.
+ * In tls_finish_handshake(), on a call it makes once per handshake with the
+ * SSL object as its first argument (loader/tls_probe.h): every secret of the
+ * handshake is in the object by then. One trap per handshake and side, where
+ * the key-log function takes five for TLS 1.3; on a virtual machine each
+ * costs microseconds.
  */
 SEC("uprobe.s")
 int ecap_handshake_done(struct pt_regs *ctx)

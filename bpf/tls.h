@@ -13,8 +13,8 @@
  * Which of OpenSSL's two key-log functions carries the uprobe, and so where
  * its arguments are, where secrets are taken one by one. Both see every
  * secret; loader/tls_probe.c prefers the second where it is a function of
- * its own. It prefers to either one uprobe per handshake, on
- * tls_finish_handshake(ssl, ...), which reads them all from the SSL object.
+ * its own. It prefers to either one uprobe per handshake, in
+ * tls_finish_handshake(), which reads them all from the SSL object.
  */
 enum tls_hook {
 	/* ssl_log_secret(ssl, label, secret, secret_len) */
@@ -50,7 +50,7 @@ struct tls_lib_cfg {
 #define TLS1_3_VERSION	    0x0304
 
 enum tls_event_type {
-	TLS_EVENT_SECRET = 1, /* a secret, as ssl_log_secret() got it */
+	TLS_EVENT_SECRET = 1, /* a secret, as a key-log line has it */
 	TLS_EVENT_LOADED = 2, /* a process (re)mapped libraries: look for new libssl files */
 	TLS_EVENT_EXEC = 3,   /* a process exec'd under another root: is its loader new? */
 	TLS_EVENT_TLS13_BLOCK = 4, /* struct tls_block_event: a TLS 1.3 handshake's stored secrets */

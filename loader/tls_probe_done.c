@@ -222,8 +222,8 @@ static int find_version(const struct pair pairs[2])
  * experiment: a trap on every direct call in the function, hits counted by
  * first argument over a TLS 1.3 handshake whose client reads its tickets and
  * a TLS 1.2 handshake, of contexts without callbacks as in the processes we
- * capture. Where no one call is made once by each side of both, the uprobe
- * goes on the function's entry, which every handshake must reach with its
+ * capture. Where no call is made once by each side of both, the uprobe goes
+ * on the function's entry, which every handshake must reach with its
  * SSL object.
  */
 #define MAX_CALLS    32
@@ -259,8 +259,10 @@ static void find_calls(uintptr_t fn)
 			continue;
 		memcpy(&rel, (const void *)(a + 1), sizeof(rel));
 		target = a + 5 + rel;
-		if (target != fn && in_function(target, target))
-			sites.at[sites.n++] = a;
+		if (target == fn || !in_function(target, target))
+			continue;
+		sites.at[sites.n++] = a;
+		a += 4; /* an e8 within this call is none */
 	}
 }
 

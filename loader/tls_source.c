@@ -180,8 +180,9 @@ static const char *hooked_function(const struct tls_layout *layout)
 
 /*
  * Locates the secrets of the libssl open at @ssl_fd (@path names it, @named:
- * by the user; @root: of a process with another root) and hooks its key-log
- * function. Returns 0, or -1 after saying why the library is not hooked.
+ * by the user; @root: of a process with another root) and hooks the end of
+ * its handshakes, or its key-log function. Returns 0, or -1 after saying why
+ * the library is not hooked.
  */
 static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int crypto_fd,
 		       const struct tls_probe_root *root, bool named)
