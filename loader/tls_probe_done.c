@@ -164,26 +164,30 @@ static int find_tls13_block(const struct ossl *o, const struct pair *p, int last
 	return 0;
 }
 
-/* Where the TLS 1.2 handshake's client and server keep its master key: one place. */
+/*
+ * Where the TLS 1.2 handshake's client and server keep its master key: the
+ * place at the lowest offset that holds it in both objects. The search reads
+ * far past each pointer's target, into whatever the heap put next to it (a
+ * copy of the session, under a sanitizer's allocator): the field of the
+ * target itself comes first.
+ */
 static int find_master_key(const struct pair *p, int first, int last)
 {
 	struct logged_secret key;
-	struct place places[MAX_PLACES], found = { 0, 0 };
+	struct place places[MAX_PLACES], found = { 0, UINT32_MAX };
 	struct needle want;
-	int n, n_found = 0;
+	int n;
 
 	if (!logged_secret(first, last, "CLIENT_RANDOM", &key) || key.len != TLS_MASTER_KEY_SIZE)
 		return probe_fail("its TLS 1.2 handshake logged no master key");
 	want = (struct needle){ key.bytes, key.len };
 	n = find_places(p->client, want, places);
 	for (int i = 0; i < n; i++) {
-		if (place_holds(p->server, places[i], want)) {
+		if (places[i].offset < found.offset && place_holds(p->server, places[i], want))
 			found = places[i];
-			n_found++;
-		}
 	}
-	if (n_found != 1)
-		return probe_fail("its TLS 1.2 master key is in %d places", n_found);
+	if (found.offset == UINT32_MAX)
+		return probe_fail("its TLS 1.2 master key is not in one place in both SSL objects");
 	result.layout.session_via = found.via;
 	result.layout.master_key_offset = found.offset;
 	return 0;
