@@ -40,15 +40,14 @@ static bool logged_secret(int first, int last, const char *label, struct logged_
 }
 
 /*
- * Whether HKDF-Expand-Label(@secret, @label, @context) of @want's length is
+ * Whether HKDF-Expand-Label(secret, @label, @context) of @want's length is
  * @want (RFC 8446, section 7.1), with the hash of that length: the library's
- * own HMAC, in this throwaway child.
+ * own HMAC, in this throwaway child, keyed with the secret by key_hmac().
  */
-static bool expands_to(const struct ossl *o, const uint8_t *secret, const char *label,
+static bool expands_to(const struct ossl *o, void *hmac, const char *label,
 		       const uint8_t *context, const struct logged_secret *want)
 {
 	uint8_t info[4 + 32 + TLS_MAX_SECRET_SIZE + 1], out[TLS_MAX_SECRET_SIZE];
-	const void *md = want->len == 48 ? o->EVP_sha384() : o->EVP_sha256();
 	unsigned int out_len = 0;
 	size_t n = 0;
 
@@ -60,8 +59,16 @@ static bool expands_to(const struct ossl *o, const uint8_t *secret, const char *
 	memcpy(info + n, context, want->len);
 	n += want->len;
 	info[n++] = 1;
-	return o->HMAC(md, secret, (int)want->len, info, n, out, &out_len) &&
-	       out_len >= want->len && !memcmp(out, want->bytes, want->len);
+	/* No key: the last one again, without hashing it anew for every context. */
+	return o->HMAC_Init_ex(hmac, NULL, 0, NULL, NULL) && o->HMAC_Update(hmac, info, n) &&
+	       o->HMAC_Final(hmac, out, &out_len) && out_len >= want->len &&
+	       !memcmp(out, want->bytes, want->len);
+}
+
+static bool key_hmac(const struct ossl *o, void *hmac, const uint8_t *secret, size_t len)
+{
+	return o->HMAC_Init_ex(hmac, secret, (int)len, len == 48 ? o->EVP_sha384() : o->EVP_sha256(),
+			       NULL);
 }
 
 /*
@@ -76,21 +83,22 @@ static bool expands_to(const struct ossl *o, const uint8_t *secret, const char *
  * The one pair of slots around @anchor of @obj, a secret and a transcript
  * hash, that expands with @label to @want.
  */
-static int find_expansion(const struct ossl *o, const uint8_t *obj, size_t n_obj, long anchor,
-			  const char *label, const struct logged_secret *want, uint32_t *secret,
-			  uint32_t *hash)
+static int find_expansion(const struct ossl *o, void *hmac, const uint8_t *obj, size_t n_obj,
+			  long anchor, const char *label, const struct logged_secret *want,
+			  uint32_t *secret, uint32_t *hash)
 {
 	int found = 0;
 
 	for (int i = -SLOT_REACH; i <= SLOT_REACH; i++) {
 		long s = anchor + i * SLOT_SIZE;
 
-		for (int j = -SLOT_REACH; j <= SLOT_REACH && s >= 0 && s + SLOT_SIZE <= (long)n_obj;
-		     j++) {
+		if (s < 0 || s + SLOT_SIZE > (long)n_obj || !key_hmac(o, hmac, obj + s, want->len))
+			continue;
+		for (int j = -SLOT_REACH; j <= SLOT_REACH; j++) {
 			long h = anchor + j * SLOT_SIZE;
 
 			if (h < 0 || h + SLOT_SIZE > (long)n_obj || h == s ||
-			    !expands_to(o, obj + s, label, obj + h, want))
+			    !expands_to(o, hmac, label, obj + h, want))
 				continue;
 			*secret = (uint32_t)s;
 			*hash = (uint32_t)h;
@@ -100,6 +108,14 @@ static int find_expansion(const struct ossl *o, const uint8_t *obj, size_t n_obj
 	if (found != 1)
 		return probe_fail("%d pairs of its slots derive \"%s\"", found, label);
 	return 0;
+}
+
+/* Whether @obj's slots at @secret and @hash expand with @label to @want. */
+static bool slots_expand_to(const struct ossl *o, void *hmac, const uint8_t *obj, uint32_t secret,
+			    uint32_t hash, const char *label, const struct logged_secret *want)
+{
+	return key_hmac(o, hmac, obj + secret, want->len) &&
+	       expands_to(o, hmac, label, obj + hash, want);
 }
 
 /* The fields the uprobe at the end of a handshake reads, in the order of the search. */
@@ -122,36 +138,40 @@ static int find_tls13_block(const struct ossl *o, const struct pair *p, int last
 	struct place anchors[MAX_PLACES];
 	uint32_t off[N_FIELDS], lo = UINT32_MAX, hi = 0;
 	struct tls_layout *layout = &result.layout;
+	void *hmac;
 	int n, i;
 
 	if (!logged_secret(0, last, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", &hs) ||
 	    !logged_secret(0, last, "EXPORTER_SECRET", &exp) || hs.len != exp.len)
 		return probe_fail("its TLS 1.3 handshake logged no handshake or exporter secret");
+	hmac = o->HMAC_CTX_new();
+	if (!hmac)
+		return probe_fail("it has no memory for an HMAC");
 	n = add_places(client, n_client, (struct needle){ exp.bytes, exp.len }, TLS_RANDOM_INLINE,
 		       anchors, 0);
-	/* The secret may have copies: the server's is at the same place. */
+	/* The secret may have copies: the server's is at the same place, among the others. */
 	for (i = 0; i < n; i++) {
 		off[EXPORTER] = anchors[i].offset;
 		if (off[EXPORTER] + exp.len <= n_server &&
 		    !memcmp(server + off[EXPORTER], exp.bytes, exp.len) &&
-		    !find_expansion(o, client, n_client, off[EXPORTER], "c hs traffic", &hs,
+		    !find_expansion(o, hmac, client, n_client, off[EXPORTER], "c hs traffic", &hs,
 				    &off[HS_SECRET], &off[HS_HASH]) &&
-		    !find_expansion(o, client, n_client, off[EXPORTER], "exp master", &exp,
-				    &off[MASTER], &off[FINISHED_HASH]))
+		    !find_expansion(o, hmac, client, n_client, off[EXPORTER], "exp master", &exp,
+				    &off[MASTER], &off[FINISHED_HASH]) &&
+		    slots_expand_to(o, hmac, server, off[HS_SECRET], off[HS_HASH], "c hs traffic",
+				    &hs) &&
+		    slots_expand_to(o, hmac, server, off[MASTER], off[FINISHED_HASH], "exp master",
+				    &exp))
 			break;
 	}
+	o->HMAC_CTX_free(hmac);
 	if (i == n)
 		return probe_fail("its exporter secret is in %d places, none among the secrets "
-				  "it derives from", n);
+				  "it derives from in both SSL objects", n);
 	for (int f = 0; f < N_FIELDS; f++) {
-		if (off[f] + SLOT_SIZE > n_server)
-			return probe_fail("its server object is shorter than its client's");
 		lo = off[f] < lo ? off[f] : lo;
 		hi = off[f] + SLOT_SIZE > hi ? off[f] + SLOT_SIZE : hi;
 	}
-	if (!expands_to(o, server + off[HS_SECRET], "c hs traffic", server + off[HS_HASH], &hs) ||
-	    !expands_to(o, server + off[MASTER], "exp master", server + off[FINISHED_HASH], &exp))
-		return probe_fail("its server keeps its TLS 1.3 secrets elsewhere than its client");
 	if (hi - lo > TLS_MAX_BLOCK_SIZE)
 		return probe_fail("its TLS 1.3 secrets span %u bytes", hi - lo);
 	layout->block_offset = lo;

@@ -162,7 +162,8 @@ int resolve(void *ssl_lib, void *crypto_lib, struct ossl *o)
 		SYM(SSL_set_accept_state, false), SYM(SSL_do_handshake, false), SYM(SSL_read, false),
 		SYM(SSL_get_error, false), SYM(OpenSSL_version, true),
 		SYM(SSL_CTX_set_info_callback, false), SYM(EVP_sha256, true),
-		SYM(EVP_sha384, true), SYM(HMAC, true),
+		SYM(EVP_sha384, true), SYM(HMAC_CTX_new, true), SYM(HMAC_CTX_free, true),
+		SYM(HMAC_Init_ex, true), SYM(HMAC_Update, true), SYM(HMAC_Final, true),
 #undef SYM
 	};
 
@@ -284,9 +285,12 @@ int logged_random(int first, uint8_t random[RANDOM_SIZE])
 int add_places(const uint8_t *mem, size_t len, struct needle want, uint32_t via,
 	       struct place *places, int n)
 {
-	for (size_t off = 0; off + want.len <= len && n < MAX_PLACES; off++) {
-		if (!memcmp(mem + off, want.bytes, want.len))
-			places[n++] = (struct place){ via, (uint32_t)off };
+	const uint8_t *at = mem, *end = mem + len;
+
+	/* memmem(): this runs over 16 KiB behind each of an object's pointers. */
+	while (n < MAX_PLACES && at < end && (at = memmem(at, end - at, want.bytes, want.len))) {
+		places[n++] = (struct place){ via, (uint32_t)(at - mem) };
+		at++;
 	}
 	return n;
 }

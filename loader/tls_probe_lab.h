@@ -52,8 +52,11 @@ struct ossl {
 	const char *(*OpenSSL_version)(int type);
 	const void *(*EVP_sha256)(void);
 	const void *(*EVP_sha384)(void);
-	uint8_t *(*HMAC)(const void *md, const void *key, int key_len, const uint8_t *data,
-			 size_t len, uint8_t *out, unsigned int *out_len);
+	void *(*HMAC_CTX_new)(void);
+	void (*HMAC_CTX_free)(void *ctx);
+	int (*HMAC_Init_ex)(void *ctx, const void *key, int len, const void *md, void *engine);
+	int (*HMAC_Update)(void *ctx, const uint8_t *data, size_t len);
+	int (*HMAC_Final)(void *ctx, uint8_t *out, unsigned int *len);
 };
 
 /*
