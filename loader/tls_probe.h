@@ -87,6 +87,22 @@ struct tls_probe_root {
 int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
 	      struct tls_layout *layout, char *err, size_t errlen);
 
+/*
+ * The same in two steps, so that several probes run side by side: start()
+ * forks the child, which has the files from then on (the caller may close
+ * them), and finish() waits for its answer. Both return 0, or -1 with the
+ * reason in @err.
+ */
+struct tls_probe_job {
+	int child;
+	int fd;
+};
+
+int tls_probe_start(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
+		    struct tls_probe_job *job, char *err, size_t errlen);
+int tls_probe_finish(struct tls_probe_job *job, struct tls_layout *layout, char *err,
+		     size_t errlen);
+
 /* What the probe's child writes to its parent. */
 struct tls_probe_result {
 	int ok;

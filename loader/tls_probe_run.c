@@ -100,37 +100,54 @@ static int read_result(int fd, pid_t child, struct tls_probe_result *res)
 	return res->ok ? 0 : -1;
 }
 
-int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
-	      struct tls_layout *layout, char *err, size_t errlen)
+int tls_probe_start(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
+		    struct tls_probe_job *job, char *err, size_t errlen)
 {
-	struct tls_probe_result res = { 0 };
 	int fds[2];
-	pid_t child;
 
 	if (pipe2(fds, O_CLOEXEC)) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	child = fork();
-	if (child < 0) {
+	job->child = fork();
+	if (job->child < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
 	}
-	if (child == 0) {
+	if (job->child == 0) {
 		close(fds[0]);
 		if (root)
 			exec_in_root(fds[1], ssl_fd, crypto_fd, root);
 		tls_probe_child(fds[1], ssl_fd, crypto_fd);
 	}
 	close(fds[1]);
-	if (read_result(fds[0], child, &res)) {
+	job->fd = fds[0];
+	return 0;
+}
+
+int tls_probe_finish(struct tls_probe_job *job, struct tls_layout *layout, char *err,
+		     size_t errlen)
+{
+	struct tls_probe_result res = { 0 };
+	int ret = read_result(job->fd, job->child, &res);
+
+	close(job->fd);
+	if (ret) {
 		snprintf(err, errlen, "%s", res.err);
-		close(fds[0]);
 		return -1;
 	}
-	close(fds[0]);
 	*layout = res.layout;
 	return 0;
+}
+
+int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
+	      struct tls_layout *layout, char *err, size_t errlen)
+{
+	struct tls_probe_job job;
+
+	if (tls_probe_start(ssl_fd, crypto_fd, root, &job, err, errlen))
+		return -1;
+	return tls_probe_finish(&job, layout, err, errlen);
 }
