@@ -222,7 +222,7 @@ summary() {
 	echo "mean; \"no capture\" is the median of all of them); wrk -t1 -c$CONNECTIONS on CPU"
 	echo "$WRK_CPU, one nginx worker on CPU $NGINX_CPU, ecap-tls unpinned; HTTPS on loopback in a network namespace, a 6-byte"
 	echo "body, TLS 1.3 (wrk's default). \"secrets only\" captures with a filter that no"
-	echo "packet passes, so it costs the uprobes alone. Packets lost in the kernel (ring"
+	echo "packet passes: the uprobes and the socket hooks, no packet copied or written. Packets lost in the kernel (ring"
 	echo "buffer full), all rounds: keep-alive $(lost capture keepalive) with capture,"
 	echo "$(lost packets keepalive) packets only, $(lost tcpdump keepalive) with tcpdump; new connections"
 	echo "$(lost capture close), $(lost packets close) and $(lost tcpdump close). \"tcpdump -w + key-log file\" is"
