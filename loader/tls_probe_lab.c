@@ -97,6 +97,25 @@ bool in_library_of(uintptr_t addr, const void *sym)
 /* An exported function of the library under probe, once it is loaded. */
 const void *probed_sym;
 
+/*
+ * The entry of the library's function that called a callback, from the
+ * callback's backtrace(): frames[0] is the callback (or a sanitizer's
+ * backtrace()); its callers' return addresses follow, the first in the
+ * library whose function the unwind tables know being its caller's. 0 if
+ * none is.
+ */
+static uintptr_t library_caller(void *const *frames, int n)
+{
+	for (int i = 1; i < n; i++) {
+		uintptr_t entry = in_library_of((uintptr_t)frames[i], probed_sym) ?
+					  function_entry((uintptr_t)frames[i]) : 0;
+
+		if (entry)
+			return entry;
+	}
+	return 0;
+}
+
 static void on_keylog(const void *ssl, const char *line)
 {
 	void *frames[MAX_FRAMES + 1];
@@ -108,13 +127,8 @@ static void on_keylog(const void *ssl, const char *line)
 	l = &logged[n_logged++];
 	memset(l, 0, sizeof(*l));
 	snprintf(l->line, sizeof(l->line), "%s", line);
-	/* frames[0] is this callback (or a sanitizer's backtrace()); its callers'
-	 * return addresses follow, the first in the library being its caller's. */
 	n = backtrace(frames, MAX_FRAMES + 1);
-	for (int i = 1; i < n && !l->maker; i++) {
-		if (in_library_of((uintptr_t)frames[i], probed_sym))
-			l->maker = function_entry((uintptr_t)frames[i]);
-	}
+	l->maker = library_caller(frames, n);
 	for (int i = 1; i < n; i++) {
 		uintptr_t callee = direct_callee((uintptr_t)frames[i]);
 
@@ -130,18 +144,13 @@ bool done_fns_differ;
 static void on_info(const void *ssl, int where, int ret)
 {
 	void *frames[MAX_FRAMES + 1];
-	uintptr_t entry = 0;
-	int n;
+	uintptr_t entry;
 
 	(void)ssl;
 	(void)ret;
 	if (!(where & SSL_CB_HANDSHAKE_DONE))
 		return;
-	n = backtrace(frames, MAX_FRAMES + 1);
-	for (int i = 1; i < n && !entry; i++) {
-		if (in_library_of((uintptr_t)frames[i], probed_sym))
-			entry = function_entry((uintptr_t)frames[i]);
-	}
+	entry = library_caller(frames, backtrace(frames, MAX_FRAMES + 1));
 	done_fns_differ |= done_fn && entry != done_fn;
 	done_fn = done_fn ? done_fn : entry;
 }
