@@ -398,6 +398,16 @@ static bool other_glibc_root(int pid, const struct mapped *m)
 	return m->libc[0] && strstr(m->loader, "/ld-linux");
 }
 
+/*
+ * Whether the probe can load @m's libssl files: a process caught between the
+ * loader's mapping of libssl and of the libcrypto and C library it needs has
+ * none for the probe to load them with, nor tells which C library that is.
+ */
+static bool ssl_loadable(const struct mapped *m)
+{
+	return m->crypto[0] && c_library_mapped(m);
+}
+
 static void close_root(struct tls_probe_root *root)
 {
 	const int fds[] = { root->loader_fd, root->libc_dir_fd, root->ssl_dir_fd };
@@ -440,13 +450,8 @@ static void scan_process(struct tls_source *src, int pid, bool hold)
 		hook_dynamic_loader(src, m.loader, fd);
 	if (fd >= 0)
 		close(fd);
-	/*
-	 * Caught between the loader's mapping of libssl and of the libcrypto and
-	 * C library it needs, the probe could not load it, nor tell which C
-	 * library it must load it with: not met yet, the loader's next
-	 * _dl_debug_state() brings the process back.
-	 */
-	loadable = m.crypto[0] && c_library_mapped(&m);
+	/* Not loadable yet: not met yet, the loader's next _dl_debug_state() brings it back. */
+	loadable = ssl_loadable(&m);
 	for (guint i = 0; loadable && i < m.libssl->len && n < MAX_NEW_LIBS; i++) {
 		paths[n] = g_ptr_array_index(m.libssl, i);
 		fd = open_file(paths[n]);
@@ -571,7 +576,7 @@ static void probe_ahead(struct tls_source *src, DIR *proc)
 		int pid = atoi(d->d_name);
 
 		if (isdigit((unsigned char)d->d_name[0]) && !read_mappings(pid, &m) &&
-		    m.crypto[0] && c_library_mapped(&m) && !other_glibc_root(pid, &m)) {
+		    ssl_loadable(&m) && !other_glibc_root(pid, &m)) {
 			for (guint i = 0; i < m.libssl->len && pa.started < MAX_AHEAD; i++) {
 				start_probe_ahead(src, &pa, g_ptr_array_index(m.libssl, i), m.crypto);
 				if (pa.started - pa.finished >= cpus)
