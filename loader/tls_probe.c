@@ -27,12 +27,36 @@
 
 #define NOBODY 65534
 
-static int run_probe(void *ssl_lib, void *crypto_lib)
+/*
+ * The uprobe per secret: on the one function that every secret of both
+ * handshakes, TLS 1.3's five and TLS 1.2's one, passed through.
+ */
+static int find_per_secret_hook(const struct ossl *o, const struct pair *tls13,
+				const uint8_t *random)
+{
+	struct tls_layout *layout = &result.layout;
+	uintptr_t log_secret, maker;
+
+	log_secret = find_log_secret(0, (const void *)o->SSL_new, tls13->client, random);
+	if (!log_secret)
+		return -1;
+	maker = find_line_maker(o, tls13, log_secret, random);
+	layout->hook = maker ? TLS_HOOK_KEYLOG_LINE : TLS_HOOK_LOG_SECRET;
+	if (file_offset(log_secret, &layout->log_secret_offset) ||
+	    file_offset(probe_point(maker ? maker : log_secret), &layout->hook_offset))
+		return -1;
+	return 0;
+}
+
+/*
+ * The uprobe per handshake where it can be placed, unless @per_secret; else
+ * per secret. The objects are left to the child's exit.
+ */
+static int run_probe(void *ssl_lib, void *crypto_lib, bool per_secret)
 {
 	struct tls_layout *layout = &result.layout;
 	uint8_t randoms[2][RANDOM_SIZE];
 	struct pair pairs[2];
-	uintptr_t log_secret, maker;
 	struct ossl o;
 	int tls12_first;
 
@@ -42,34 +66,21 @@ static int run_probe(void *ssl_lib, void *crypto_lib)
 	snprintf(layout->version, sizeof(layout->version), "%s",
 		 o.OpenSSL_version(OPENSSL_VERSION));
 
-	/* TLS 1.3: all five secrets must pass through one function. */
+	/* A TLS 1.3 handshake, then TLS 1.2's from fresh objects. */
 	if (handshake(&o, &pairs[0], 0) || logged_random(0, randoms[0]))
 		return -1;
-	log_secret = find_log_secret(0, (const void *)o.SSL_new, pairs[0].client, randoms[0]);
-	if (!log_secret)
-		return -1;
-
-	/* TLS 1.2's CLIENT_RANDOM, from fresh objects, through that same function. */
 	tls12_first = n_logged;
-	if (handshake(&o, &pairs[1], TLS1_2_VERSION) || logged_random(tls12_first, randoms[1]))
+	if (handshake(&o, &pairs[1], TLS1_2_VERSION) || logged_random(tls12_first, randoms[1]) ||
+	    find_client_random(pairs, (const uint8_t(*)[RANDOM_SIZE])randoms))
 		return -1;
-	if (!logged_through(tls12_first, log_secret))
-		return probe_fail("its TLS 1.2 secret takes another path than TLS 1.3's");
-
-	maker = find_line_maker(&o, &pairs[0], log_secret, randoms[0]);
-	layout->hook = maker ? TLS_HOOK_KEYLOG_LINE : TLS_HOOK_LOG_SECRET;
-	if (find_client_random(pairs, (const uint8_t(*)[RANDOM_SIZE])randoms))
-		return -1;
-	if (file_offset(log_secret, &layout->log_secret_offset) ||
-	    file_offset(probe_point(maker ? maker : log_secret), &layout->hook_offset))
-		return -1;
-	if (find_handshake_done(&o, pairs, tls12_first)) {
-		layout->done_offset = 0;
+	if (per_secret)
+		snprintf(layout->no_done_why, sizeof(layout->no_done_why), "not looked for");
+	else if (find_handshake_done(&o, pairs, tls12_first))
 		snprintf(layout->no_done_why, sizeof(layout->no_done_why), "%s", result.err);
-	}
-	pair_free(&o, &pairs[0]);
-	pair_free(&o, &pairs[1]);
-	return 0;
+	else
+		return 0;
+	layout->done_offset = 0;
+	return find_per_secret_hook(&o, &pairs[0], randoms[0]);
 }
 
 /*
@@ -151,7 +162,7 @@ static void *load(int fd, int flags)
 	return lib;
 }
 
-void tls_probe_child(int out, int ssl_fd, int crypto_fd)
+void tls_probe_child(int out, int ssl_fd, int crypto_fd, bool per_secret)
 {
 	void *ssl_lib = NULL, *crypto_lib = NULL;
 	const int keep[] = { out, ssl_fd, crypto_fd };
@@ -164,7 +175,7 @@ void tls_probe_child(int out, int ssl_fd, int crypto_fd)
 		if (crypto_fd < 0 || crypto_lib)
 			ssl_lib = load(ssl_fd, RTLD_LOCAL);
 		if (ssl_lib)
-			result.ok = !run_probe(ssl_lib, crypto_lib ? crypto_lib : ssl_lib);
+			result.ok = !run_probe(ssl_lib, crypto_lib ? crypto_lib : ssl_lib, per_secret);
 	}
 	if (write(out, &result, sizeof(result)) != sizeof(result))
 		_exit(2);

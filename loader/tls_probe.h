@@ -28,13 +28,15 @@
  * emulates, where ssl_log_secret() starts with a move that must be
  * single-stepped, a second trap.
  *
- * Both need the client random, found by value in the SSL object, or behind
+ * The second is looked for only where the first cannot be placed. Both need
+ * the client random, found by value in the SSL object, or behind
  * one of its pointers (1.1.1 keeps its s3 state apart), in the same place in
  * the client and server objects of a TLS 1.3 and a TLS 1.2 handshake.
  */
 #ifndef ECAP_TLS_PROBE_H
 #define ECAP_TLS_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,10 +83,12 @@ struct tls_probe_root {
  * libcrypto open at @crypto_fd (-1: the one the dynamic loader finds), in a
  * child of ours or, with @root, in the helper program. Open files, not
  * paths: the process that mapped them may be gone already. The library runs
- * only in a child process without privileges or network. Returns 0, or -1
- * with the reason in @err.
+ * only in a child process without privileges or network. The uprobe per
+ * secret is looked for only where the one per handshake cannot be placed, or
+ * with @per_secret, which skips the latter. Returns 0, or -1 with the reason
+ * in @err.
  */
-int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
+int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root, bool per_secret,
 	      struct tls_layout *layout, char *err, size_t errlen);
 
 /*
@@ -99,7 +103,7 @@ struct tls_probe_job {
 };
 
 int tls_probe_start(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
-		    struct tls_probe_job *job, char *err, size_t errlen);
+		    bool per_secret, struct tls_probe_job *job, char *err, size_t errlen);
 int tls_probe_finish(struct tls_probe_job *job, struct tls_layout *layout, char *err,
 		     size_t errlen);
 
@@ -114,6 +118,7 @@ struct tls_probe_result {
  * The probe's child side: drops privileges, loads the libraries, probes them
  * and writes the result on @out, then exits. The helper program's main().
  */
-void tls_probe_child(int out, int ssl_fd, int crypto_fd) __attribute__((noreturn));
+void tls_probe_child(int out, int ssl_fd, int crypto_fd, bool per_secret)
+	__attribute__((noreturn));
 
 #endif

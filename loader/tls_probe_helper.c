@@ -8,13 +8,14 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "tls_probe.h"
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "ecap-tls-probe: run by ecap-tls: OUT_FD SSL_FD CRYPTO_FD\n");
+	if (argc != 5) {
+		fprintf(stderr, "ecap-tls-probe: run by ecap-tls: OUT_FD SSL_FD CRYPTO_FD any|per-secret\n");
 		return 2;
 	}
-	tls_probe_child(atoi(argv[1]), atoi(argv[2]), atoi(argv[3]));
+	tls_probe_child(atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), !strcmp(argv[4], "per-secret"));
 }

@@ -137,19 +137,6 @@ uintptr_t find_log_secret(int first, const void *ssl_sym, void *ssl, const uint8
 	return found;
 }
 
-/* Whether every line logged since @first passed through @fn. */
-bool logged_through(int first, uintptr_t fn)
-{
-	uintptr_t callees[MAX_CANDIDATES];
-	int n = common_callees(first, callees);
-
-	while (n-- > 0) {
-		if (callees[n] == fn)
-			return true;
-	}
-	return false;
-}
-
 static void on_trap(int sig)
 {
 	(void)sig;

@@ -166,7 +166,7 @@ int resolve(void *ssl_lib, void *crypto_lib, struct ossl *o)
 		SYM(TLS_client_method, false), SYM(TLS_server_method, false),
 		SYM(SSL_CTX_new, false), SYM(SSL_CTX_free, false), SYM(SSL_CTX_ctrl, false),
 		SYM(SSL_CTX_set_keylog_callback, false), SYM(SSL_CTX_use_certificate_ASN1, false),
-		SYM(SSL_CTX_use_PrivateKey_ASN1, false), SYM(SSL_new, false), SYM(SSL_free, false),
+		SYM(SSL_CTX_use_PrivateKey_ASN1, false), SYM(SSL_new, false),
 		SYM(SSL_set_fd, false), SYM(SSL_set_connect_state, false),
 		SYM(SSL_set_accept_state, false), SYM(SSL_do_handshake, false), SYM(SSL_read, false),
 		SYM(SSL_get_error, false), SYM(OpenSSL_version, true),
@@ -223,20 +223,6 @@ static bool handshake_step(const struct ossl *o, void *ssl, bool *done)
 	}
 	err = o->SSL_get_error(ssl, ret);
 	return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
-}
-
-void pair_free(const struct ossl *o, struct pair *p)
-{
-	if (p->client)
-		o->SSL_free(p->client);
-	if (p->server)
-		o->SSL_free(p->server);
-	if (p->client_ctx)
-		o->SSL_CTX_free(p->client_ctx);
-	if (p->server_ctx)
-		o->SSL_CTX_free(p->server_ctx);
-	close(p->fds[0]);
-	close(p->fds[1]);
 }
 
 int handshake(const struct ossl *o, struct pair *p, int server_max_version)

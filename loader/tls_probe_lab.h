@@ -42,7 +42,6 @@ struct ossl {
 	int (*SSL_CTX_use_certificate_ASN1)(void *ctx, int len, const unsigned char *der);
 	int (*SSL_CTX_use_PrivateKey_ASN1)(int type, void *ctx, const unsigned char *der, long len);
 	void *(*SSL_new)(void *ctx);
-	void (*SSL_free)(void *ssl);
 	int (*SSL_set_fd)(void *ssl, int fd);
 	void (*SSL_set_connect_state)(void *ssl);
 	void (*SSL_set_accept_state)(void *ssl);
@@ -111,7 +110,6 @@ struct needle {
 int probe_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool in_library_of(uintptr_t addr, const void *sym);
 int resolve(void *ssl_lib, void *crypto_lib, struct ossl *o);
-void pair_free(const struct ossl *o, struct pair *p);
 int handshake(const struct ossl *o, struct pair *p, int server_max_version);
 size_t read_self(const void *addr, void *buf, size_t len);
 int logged_random(int first, uint8_t random[RANDOM_SIZE]);
@@ -140,11 +138,10 @@ int plant_trap(uintptr_t at, uint8_t saved[TRAP_LEN]);
 void lift_trap(uintptr_t at, const uint8_t saved[TRAP_LEN]);
 
 /*
- * The per-secret hook (tls_probe_keylog.c), in the order the driver runs its
- * steps around the handshakes.
+ * The client random (both hooks need it) and the per-secret hook
+ * (tls_probe_keylog.c).
  */
 uintptr_t find_log_secret(int first, const void *ssl_sym, void *ssl, const uint8_t *random);
-bool logged_through(int first, uintptr_t fn);
 uintptr_t find_line_maker(const struct ossl *o, const struct pair *p, uintptr_t log_secret,
 			  const uint8_t *random);
 int find_client_random(struct pair pairs[2], const uint8_t randoms[2][RANDOM_SIZE]);

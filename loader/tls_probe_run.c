@@ -47,13 +47,15 @@ static int helper_memfd(void)
  * does in a child of ours. Descriptors, not paths, name every file: after the
  * helper drops its privileges, it could not go through /proc/PID/root.
  */
-static void exec_in_root(int out, int ssl_fd, int crypto_fd, const struct tls_probe_root *root)
+static void exec_in_root(int out, int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
+			 bool per_secret)
 {
 	char lib_path[64], prog[32], out_s[16], ssl_s[16], crypto_s[16];
 	int helper = helper_memfd();
 	const int keep[] = { out, ssl_fd, crypto_fd, root->loader_fd, root->libc_dir_fd,
 			     root->ssl_dir_fd, helper };
-	char *argv[] = { "ld.so", "--library-path", lib_path, prog, out_s, ssl_s, crypto_s, NULL };
+	char *argv[] = { "ld.so", "--library-path", lib_path, prog, out_s, ssl_s, crypto_s,
+			 per_secret ? "per-secret" : "any", NULL };
 	char *envp[] = { NULL };
 	struct tls_probe_result res = { 0 };
 
@@ -101,7 +103,7 @@ static int read_result(int fd, pid_t child, struct tls_probe_result *res)
 }
 
 int tls_probe_start(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
-		    struct tls_probe_job *job, char *err, size_t errlen)
+		    bool per_secret, struct tls_probe_job *job, char *err, size_t errlen)
 {
 	int fds[2];
 
@@ -119,8 +121,8 @@ int tls_probe_start(int ssl_fd, int crypto_fd, const struct tls_probe_root *root
 	if (job->child == 0) {
 		close(fds[0]);
 		if (root)
-			exec_in_root(fds[1], ssl_fd, crypto_fd, root);
-		tls_probe_child(fds[1], ssl_fd, crypto_fd);
+			exec_in_root(fds[1], ssl_fd, crypto_fd, root, per_secret);
+		tls_probe_child(fds[1], ssl_fd, crypto_fd, per_secret);
 	}
 	close(fds[1]);
 	job->fd = fds[0];
@@ -142,12 +144,12 @@ int tls_probe_finish(struct tls_probe_job *job, struct tls_layout *layout, char 
 	return 0;
 }
 
-int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
+int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root, bool per_secret,
 	      struct tls_layout *layout, char *err, size_t errlen)
 {
 	struct tls_probe_job job;
 
-	if (tls_probe_start(ssl_fd, crypto_fd, root, &job, err, errlen))
+	if (tls_probe_start(ssl_fd, crypto_fd, root, per_secret, &job, err, errlen))
 		return -1;
 	return tls_probe_finish(&job, layout, err, errlen);
 }

@@ -141,8 +141,8 @@ static int find_layout(struct tls_source *src, int ssl_fd, int crypto_fd,
 		}
 	}
 	/* With our C library first: enough unless @root's libcrypto needs a newer one. */
-	if (tls_probe(ssl_fd, crypto_fd, NULL, layout, err, errlen) &&
-	    (!root || tls_probe(ssl_fd, crypto_fd, root, layout, err, errlen)))
+	if (tls_probe(ssl_fd, crypto_fd, NULL, src->per_secret, layout, err, errlen) &&
+	    (!root || tls_probe(ssl_fd, crypto_fd, root, src->per_secret, layout, err, errlen)))
 		return -1;
 	if (!id[0])
 		return 0;
@@ -209,10 +209,8 @@ static int hook_libssl(struct tls_source *src, const char *path, int ssl_fd, int
 		skipped(named, path, "its secrets cannot be located: %s", err);
 		return -1;
 	}
-	if (src->per_secret && layout.done_offset) {
-		layout.done_offset = 0;
+	if (src->per_secret)
 		snprintf(layout.no_done_why, sizeof(layout.no_done_why), "ECAP_TLS_PER_SECRET is set");
-	}
 	cfg = (struct tls_lib_cfg){
 		.hook = layout.hook,
 		.client_random_via = layout.client_random_via,
@@ -556,8 +554,8 @@ static void start_probe_ahead(struct tls_source *src, struct probes_ahead *pa, c
 	if (!build_id_hex(ssl_fd, id) && id[0] && !g_hash_table_contains(src->layouts, id) &&
 	    !probe_started(pa, id)) {
 		crypto_fd = open_file(crypto);
-		if (!tls_probe_start(ssl_fd, crypto_fd, NULL, &pa->jobs[pa->started], err,
-				     sizeof(err)))
+		if (!tls_probe_start(ssl_fd, crypto_fd, NULL, src->per_secret,
+				     &pa->jobs[pa->started], err, sizeof(err)))
 			pa->started++;
 		if (crypto_fd >= 0)
 			close(crypto_fd);

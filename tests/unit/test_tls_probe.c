@@ -2,7 +2,9 @@
 /*
  * Layout discovery (loader/tls_probe.c) against real libraries: the system
  * libssl, a copy of it in another directory (the same answers), and files
- * that are not libssl (a clear refusal, never an answer).
+ * that are not libssl (a clear refusal, never an answer). Each hook is
+ * checked: the uprobe per handshake, and the one per secret, which the probe
+ * looks for only when asked or where the first cannot be placed.
  *
  * Where ssl_log_secret() really is, is checked against the machine code:
  * OpenSSL 3.0's version loads the client random's address (ssl + offset)
@@ -103,7 +105,7 @@ static int branches_to(const char *path, uint64_t offset, uint64_t target)
 
 /* With @root, through the helper program that root's dynamic loader runs. */
 static int probe_in(const char *ssl, const char *crypto, const struct tls_probe_root *root,
-		    struct tls_layout *layout, char *err, size_t errlen)
+		    bool per_secret, struct tls_layout *layout, char *err, size_t errlen)
 {
 	int ssl_fd = open(ssl, O_RDONLY | O_CLOEXEC);
 	int crypto_fd = crypto ? open(crypto, O_RDONLY | O_CLOEXEC) : -1;
@@ -113,17 +115,17 @@ static int probe_in(const char *ssl, const char *crypto, const struct tls_probe_
 		snprintf(err, errlen, "cannot open %s", ssl);
 		return -1;
 	}
-	ret = tls_probe(ssl_fd, crypto_fd, root, layout, err, errlen);
+	ret = tls_probe(ssl_fd, crypto_fd, root, per_secret, layout, err, errlen);
 	close(ssl_fd);
 	if (crypto_fd >= 0)
 		close(crypto_fd);
 	return ret;
 }
 
-static int probe(const char *ssl, const char *crypto, struct tls_layout *layout, char *err,
-		 size_t errlen)
+static int probe(const char *ssl, const char *crypto, bool per_secret, struct tls_layout *layout,
+		 char *err, size_t errlen)
 {
-	return probe_in(ssl, crypto, NULL, layout, err, errlen);
+	return probe_in(ssl, crypto, NULL, per_secret, layout, err, errlen);
 }
 
 /*
@@ -141,15 +143,10 @@ static void probe_through_helper(const struct tls_layout *sys)
 	char err[256];
 
 	CHECK(root.loader_fd >= 0 && root.libc_dir_fd >= 0, "opening the dynamic loader");
-	CHECK(probe_in(SYSTEM_SSL, SYSTEM_CRYPTO, &root, &l, err, sizeof(err)) == 0, "helper: %s",
-	      err);
-	CHECK(l.hook == sys->hook && l.hook_offset == sys->hook_offset &&
-		      l.log_secret_offset == sys->log_secret_offset &&
-		      l.client_random_via == sys->client_random_via &&
-		      l.client_random_offset == sys->client_random_offset &&
-		      !strcmp(l.version, sys->version),
-	      "the helper's layout differs: uprobe at 0x%llx, random at +%u", (unsigned long long)l.hook_offset,
-	      l.client_random_offset);
+	CHECK(probe_in(SYSTEM_SSL, SYSTEM_CRYPTO, &root, false, &l, err, sizeof(err)) == 0,
+	      "helper: %s", err);
+	CHECK(!memcmp(&l, sys, sizeof(l)), "the helper's layout differs: uprobe at 0x%llx, random "
+	      "at +%u", (unsigned long long)l.done_offset, l.client_random_offset);
 	close(root.loader_fd);
 	close(root.libc_dir_fd);
 	close(root.ssl_dir_fd);
@@ -160,7 +157,7 @@ static void expect_refusal(const char *what, const char *path)
 	struct tls_layout layout;
 	char err[256] = "";
 
-	CHECK(probe(path, NULL, &layout, err, sizeof(err)) == -1, "%s: probe succeeded", what);
+	CHECK(probe(path, NULL, false, &layout, err, sizeof(err)) == -1, "%s: probe succeeded", what);
 	CHECK(err[0], "%s: no reason given", what);
 	printf("%s refused: %s\n", what, err);
 }
@@ -214,7 +211,9 @@ static void probe_openssl_111(void)
 		printf("OpenSSL 1.1.1 not probed: no %s\n", ssl);
 		return;
 	}
-	CHECK(probe(ssl, crypto, &l, err, sizeof(err)) == 0, "1.1.1: %s", err);
+	CHECK(probe(ssl, crypto, false, &l, err, sizeof(err)) == 0, "1.1.1: %s", err);
+	check_handshake_done("1.1.1", &l);
+	CHECK(probe(ssl, crypto, true, &l, err, sizeof(err)) == 0, "1.1.1, per secret: %s", err);
 	printf("OpenSSL 1.1.1: %s, uprobe at 0x%llx (%s), client random at +%u of the pointer at "
 	       "+%u\n", l.version, (unsigned long long)l.hook_offset,
 	       l.hook == TLS_HOOK_KEYLOG_LINE ? "nss_keylog_int" : "ssl_log_secret",
@@ -223,17 +222,22 @@ static void probe_openssl_111(void)
 	CHECK(l.hook == TLS_HOOK_LOG_SECRET && l.hook_offset == l.log_secret_offset,
 	      "1.1.1's uprobe is not on ssl_log_secret");
 	CHECK(l.client_random_via != TLS_RANDOM_INLINE, "1.1.1's client random found in the object");
-	check_handshake_done("1.1.1", &l);
 }
 
 int main(void)
 {
 	char dir[4096], ssl_copy[4200], crypto_copy[4200], junk[4200];
-	struct tls_layout sys, copy;
+	struct tls_layout sys, done, copy;
 	char err[256];
 	FILE *f;
 
-	CHECK(probe(SYSTEM_SSL, SYSTEM_CRYPTO, &sys, err, sizeof(err)) == 0, "system: %s", err);
+	CHECK(probe(SYSTEM_SSL, SYSTEM_CRYPTO, false, &done, err, sizeof(err)) == 0, "system: %s",
+	      err);
+	check_handshake_done("system libssl", &done);
+	CHECK(done.hook_offset == 0, "system: the uprobe per secret looked for, at 0x%llx",
+	      (unsigned long long)done.hook_offset);
+	CHECK(probe(SYSTEM_SSL, SYSTEM_CRYPTO, true, &sys, err, sizeof(err)) == 0,
+	      "system, per secret: %s", err);
 	printf("system libssl: %s, ssl_log_secret at 0x%llx, uprobe at 0x%llx (%s), client random "
 	       "at +%u\n", sys.version, (unsigned long long)sys.log_secret_offset,
 	       (unsigned long long)sys.hook_offset,
@@ -252,7 +256,9 @@ int main(void)
 	CHECK(branches_to(SYSTEM_SSL, sys.log_secret_offset, sys.hook_offset),
 	      "ssl_log_secret at 0x%llx does not go to 0x%llx", (unsigned long long)sys.log_secret_offset,
 	      (unsigned long long)sys.hook_offset);
-	check_handshake_done("system libssl", &sys);
+	CHECK(sys.done_offset == 0 && sys.client_random_offset == done.client_random_offset,
+	      "system, per secret: uprobe per handshake at 0x%llx, random at +%u",
+	      (unsigned long long)sys.done_offset, sys.client_random_offset);
 
 	/* A private copy elsewhere, probed with its own libcrypto: the same answers. */
 	if (check_scratch_dir("tls_probe", dir, sizeof(dir)))
@@ -261,20 +267,15 @@ int main(void)
 	snprintf(crypto_copy, sizeof(crypto_copy), "%s/libcrypto.so.3", dir);
 	CHECK(!copy_file(SYSTEM_SSL, ssl_copy) && !copy_file(SYSTEM_CRYPTO, crypto_copy),
 	      "copying the libraries to %s", dir);
-	CHECK(probe(ssl_copy, crypto_copy, &copy, err, sizeof(err)) == 0, "copy: %s", err);
-	CHECK(copy.log_secret_offset == sys.log_secret_offset, "copy: function at 0x%llx",
-	      (unsigned long long)copy.log_secret_offset);
-	CHECK(copy.hook == sys.hook && copy.hook_offset == sys.hook_offset, "copy: uprobe at 0x%llx",
-	      (unsigned long long)copy.hook_offset);
-	CHECK(copy.client_random_offset == sys.client_random_offset, "copy: random at %u",
-	      copy.client_random_offset);
-	CHECK(copy.done_offset == sys.done_offset && copy.block_offset == sys.block_offset &&
-	      copy.block_len == sys.block_len && copy.master_key_offset == sys.master_key_offset,
-	      "copy: the uprobe per handshake at 0x%llx reads other places",
-	      (unsigned long long)copy.done_offset);
-	CHECK(!strcmp(copy.version, sys.version), "copy: version %s", copy.version);
+	CHECK(probe(ssl_copy, crypto_copy, false, &copy, err, sizeof(err)) == 0, "copy: %s", err);
+	CHECK(!memcmp(&copy, &done, sizeof(copy)), "copy: the uprobe per handshake at 0x%llx, "
+	      "random at +%u", (unsigned long long)copy.done_offset, copy.client_random_offset);
+	CHECK(probe(ssl_copy, crypto_copy, true, &copy, err, sizeof(err)) == 0,
+	      "copy, per secret: %s", err);
+	CHECK(!memcmp(&copy, &sys, sizeof(copy)), "copy, per secret: uprobe at 0x%llx, random at +%u",
+	      (unsigned long long)copy.hook_offset, copy.client_random_offset);
 
-	probe_through_helper(&sys);
+	probe_through_helper(&done);
 	probe_openssl_111();
 
 	/* Not libssl: refused with a reason, never a layout. */
