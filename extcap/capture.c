@@ -26,6 +26,7 @@
 #include "sock_source.h"
 #include "tls13_keys.h"
 #include "tls_gate.h"
+#include "tls_ahead.h"
 #include "tls_source.h"
 
 /* The loop wakes at least this often: for stop requests, flushes and the live view. */
@@ -40,6 +41,8 @@ struct capture {
 	struct pcapng_writer *out;
 	struct packet_source *packets;
 	struct tls_source *tls;	 /* NULL with --no-tls */
+	struct tls_ahead *ahead; /* libssl builds probed while the programs load */
+	bool per_secret;	 /* ECAP_TLS_PER_SECRET: a uprobe per secret (tls_source_opts) */
 	struct secrets *secrets; /* dedupe and --keylog-file */
 	struct tls_gate *gate;	 /* holds a handshake's packets until its secrets are in */
 	struct sock_source *sockets; /* process attribution; NULL where the kernel cannot */
@@ -503,6 +506,8 @@ static int open_tls(struct capture *cap)
 		.owner_filter = &cap->filter,
 		.owner_maps = cap->sockets ? &cap->owner_maps : NULL,
 		.expand_tls13 = tls13_expand_stored,
+		.per_secret = cap->per_secret,
+		.ahead = cap->ahead,
 	};
 	int err;
 
@@ -518,6 +523,7 @@ static int open_tls(struct capture *cap)
 	if (!cap->gate)
 		return -ENOMEM;
 	tls_gate_on_misfit(cap->gate, distrust_library, cap);
+	cap->ahead = NULL; /* tls_source_open() takes it over */
 	return tls_source_open(&cap->tls, &tls_opts);
 }
 
@@ -553,6 +559,7 @@ static void capture_free(struct capture *cap)
 {
 	if (cap->epoll_fd > 0)
 		close(cap->epoll_fd);
+	tls_ahead_finish(cap->ahead, NULL);
 	tls_source_close(cap->tls);
 	sock_source_close(cap->sockets);
 	tls_gate_free(cap->gate);
@@ -615,6 +622,9 @@ int capture_run(const struct ecap_options *opts)
 	err = leftovers_remove();
 	if (err < 0)
 		log_debug("cannot look for TC filters of killed captures: %s", strerror(-err));
+	cap.per_secret = getenv("ECAP_TLS_PER_SECRET") != NULL;
+	if (!opts->no_tls)
+		cap.ahead = tls_ahead_start(cap.per_secret);
 	keep_freed_memory(true);
 	err = open_sockets(&cap);
 	if (!err)

@@ -66,11 +66,11 @@ struct tls_layout {
 };
 
 /*
- * A library of another root (a container) is probed with that root's C
- * library, which may be newer than ours: by an embedded helper program that
- * the root's dynamic loader runs, given these open files: the loader, and
- * the folders of the root's libc and of the libssl (where their
- * dependencies are).
+ * The probe runs in a helper program that ecap-tls carries inside
+ * (tls_probe_helper.c). For a library of another root (a container), that
+ * root's dynamic loader runs it with that root's C library, which may be
+ * newer than ours, given these open files: the loader, and the folders of
+ * the root's libc and of the libssl (where their dependencies are).
  */
 struct tls_probe_root {
 	int loader_fd;
@@ -80,10 +80,10 @@ struct tls_probe_root {
 
 /*
  * Establishes @layout for the libssl open at @ssl_fd, loaded with the
- * libcrypto open at @crypto_fd (-1: the one the dynamic loader finds), in a
- * child of ours or, with @root, in the helper program. Open files, not
- * paths: the process that mapped them may be gone already. The library runs
- * only in a child process without privileges or network. The uprobe per
+ * libcrypto open at @crypto_fd (-1: the one the dynamic loader finds), in the
+ * helper program, with our C library or @root's. Open files, not paths: the
+ * process that mapped them may be gone already. The library runs only in the
+ * helper, without privileges or network. The uprobe per
  * secret is looked for only where the one per handshake cannot be placed, or
  * with @per_secret, which skips the latter. Returns 0, or -1 with the reason
  * in @err.
@@ -93,7 +93,7 @@ int tls_probe(int ssl_fd, int crypto_fd, const struct tls_probe_root *root, bool
 
 /*
  * The same in two steps, so that several probes run side by side: start()
- * forks the child, which has the files from then on (the caller may close
+ * starts the helper, which has the files from then on (the caller may close
  * them), and finish() waits for its answer. Both return 0, or -1 with the
  * reason in @err.
  */
@@ -107,7 +107,7 @@ int tls_probe_start(int ssl_fd, int crypto_fd, const struct tls_probe_root *root
 int tls_probe_finish(struct tls_probe_job *job, struct tls_layout *layout, char *err,
 		     size_t errlen);
 
-/* What the probe's child writes to its parent. */
+/* What the helper writes to ecap-tls. */
 struct tls_probe_result {
 	int ok;
 	struct tls_layout layout;
@@ -115,8 +115,8 @@ struct tls_probe_result {
 };
 
 /*
- * The probe's child side: drops privileges, loads the libraries, probes them
- * and writes the result on @out, then exits. The helper program's main().
+ * The helper's side: drops privileges, loads the libraries, probes them and
+ * writes the result on @out, then exits.
  */
 void tls_probe_child(int out, int ssl_fd, int crypto_fd, bool per_secret)
 	__attribute__((noreturn));

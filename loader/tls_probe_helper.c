@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * ecap-tls-probe: loader/tls_probe.c's child side as a program of its own,
- * which ecap-tls carries inside (tls_probe_helper.S) and has a container's
- * dynamic loader run, so that the container's libssl is probed with the
+ * ecap-tls-probe: loader/tls_probe.c's side of the probe as a program of its
+ * own, which ecap-tls carries inside (tls_probe_helper.S) and starts for each
+ * probe: a fresh process, not a fork of the capture's. A container's dynamic
+ * loader runs it, so that the container's libssl is probed with the
  * container's C library. Its only dependencies are the C library and
  * libgcc_s, which every glibc root has.
  */

@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Running the probe (tls_probe.h): in a child of ours, or, for a library of
- * another root, in the helper program run by that root's dynamic loader; and
- * collecting its result, whatever the library did to the child.
+ * Running the probe (tls_probe.h) in the helper program, which ecap-tls
+ * carries inside, and collecting its result, whatever the library did to it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/close_range.h>
 #include "tls_probe.h"
 
 #define PROBE_TIMEOUT_MS 10000
@@ -26,7 +24,7 @@ extern const unsigned char tls_probe_helper_start[], tls_probe_helper_end[];
 static int helper_memfd(void)
 {
 	const unsigned char *p = tls_probe_helper_start;
-	int fd = memfd_create("ecap-tls-probe", 0);
+	int fd = memfd_create("ecap-tls-probe", MFD_CLOEXEC);
 
 	while (fd >= 0 && p < tls_probe_helper_end) {
 		ssize_t n = write(fd, p, (size_t)(tls_probe_helper_end - p));
@@ -40,49 +38,75 @@ static int helper_memfd(void)
 	return fd;
 }
 
-/*
- * The child, for a library of another root: the helper program, run by that
- * root's dynamic loader with that root's C library (a container's may be
- * newer than ours, and its libcrypto need it), does what tls_probe_child()
- * does in a child of ours. Descriptors, not paths, name every file: after the
- * helper drops its privileges, it could not go through /proc/PID/root.
- */
-static void exec_in_root(int out, int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
-			 bool per_secret)
-{
-	char lib_path[64], prog[32], out_s[16], ssl_s[16], crypto_s[16];
-	int helper = helper_memfd();
-	const int keep[] = { out, ssl_fd, crypto_fd, root->loader_fd, root->libc_dir_fd,
-			     root->ssl_dir_fd, helper };
-	char *argv[] = { "ld.so", "--library-path", lib_path, prog, out_s, ssl_s, crypto_s,
-			 per_secret ? "per-secret" : "any", NULL };
-	char *envp[] = { NULL };
-	struct tls_probe_result res = { 0 };
+/* The helper's command line, its numbers in decimal. */
+struct spawn_args {
+	char path[32], lib_path[64], prog[32], out[16], ssl[16], crypto[16];
+	char *argv[9];
+};
 
-	if (helper < 0) {
-		snprintf(res.err, sizeof(res.err), "cannot make the probe program: %s",
-			 strerror(errno));
-		goto fail;
+/*
+ * Run by the kernel with our dynamic loader or, for a library of another
+ * root, by that root's loader with that root's C library (a container's may
+ * be newer than ours, and its libcrypto need it). Descriptors, not paths,
+ * name every file: after the helper drops its privileges, it could not go
+ * through /proc/PID/root.
+ */
+static void spawn_command(struct spawn_args *a, int helper, int out, int ssl_fd, int crypto_fd,
+			  const struct tls_probe_root *root, bool per_secret)
+{
+	char **arg = a->argv;
+
+	snprintf(a->prog, sizeof(a->prog), "/proc/self/fd/%d", helper);
+	snprintf(a->out, sizeof(a->out), "%d", out);
+	snprintf(a->ssl, sizeof(a->ssl), "%d", ssl_fd);
+	snprintf(a->crypto, sizeof(a->crypto), "%d", crypto_fd);
+	snprintf(a->path, sizeof(a->path), "%s", a->prog);
+	if (root) {
+		snprintf(a->path, sizeof(a->path), "/proc/self/fd/%d", root->loader_fd);
+		snprintf(a->lib_path, sizeof(a->lib_path), "/proc/self/fd/%d:/proc/self/fd/%d",
+			 root->libc_dir_fd, root->ssl_dir_fd);
+		*arg++ = "ld.so";
+		*arg++ = "--library-path";
+		*arg++ = a->lib_path;
 	}
-	/* Only these cross the exec: the capture's descriptors are none of the helper's. */
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+	*arg++ = a->prog;
+	*arg++ = a->out;
+	*arg++ = a->ssl;
+	*arg++ = a->crypto;
+	*arg++ = per_secret ? "per-secret" : "any";
+	*arg = NULL;
+}
+
+/*
+ * Starts the helper with only @keep open (the helper closes whatever else it
+ * inherits before it loads a library). posix_spawn, not fork: ecap-tls's
+ * address space, tens of MiB while its programs load, is neither copied nor
+ * made copy-on-write under the capture, which would then fault on every page
+ * it writes: slow on a VM.
+ */
+static int spawn(pid_t *child, const char *path, char **argv, const int *keep, size_t n_keep)
+{
+	posix_spawn_file_actions_t files;
+	posix_spawnattr_t attr;
+	char *envp[] = { NULL };
+	sigset_t none;
+	int err;
+
+	posix_spawn_file_actions_init(&files);
+	posix_spawnattr_init(&attr);
+	/* Equal descriptors: the child's copy loses FD_CLOEXEC. */
+	for (size_t i = 0; i < n_keep; i++) {
 		if (keep[i] >= 0)
-			fcntl(keep[i], F_SETFD, 0);
+			posix_spawn_file_actions_adddup2(&files, keep[i], keep[i]);
 	}
-	snprintf(lib_path, sizeof(lib_path), "/proc/self/fd/%d:/proc/self/fd/%d", root->libc_dir_fd,
-		 root->ssl_dir_fd);
-	snprintf(prog, sizeof(prog), "/proc/self/fd/%d", helper);
-	snprintf(out_s, sizeof(out_s), "%d", out);
-	snprintf(ssl_s, sizeof(ssl_s), "%d", ssl_fd);
-	snprintf(crypto_s, sizeof(crypto_s), "%d", crypto_fd);
-	syscall(SYS_execveat, root->loader_fd, "", argv, envp, AT_EMPTY_PATH);
-	snprintf(res.err, sizeof(res.err), "cannot run the process's dynamic loader: %s",
-		 strerror(errno));
-fail:
-	if (write(out, &res, sizeof(res)) != sizeof(res))
-		_exit(2);
-	_exit(0);
+	/* Started from a thread that blocks them all; the probe's traps need them. */
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_USEVFORK);
+	err = posix_spawn(child, path, &files, &attr, argv, envp);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&files);
+	return err;
 }
 
 static int read_result(int fd, pid_t child, struct tls_probe_result *res)
@@ -102,29 +126,37 @@ static int read_result(int fd, pid_t child, struct tls_probe_result *res)
 	return res->ok ? 0 : -1;
 }
 
+static int start_helper(struct tls_probe_job *job, int helper, int out, int ssl_fd,
+			int crypto_fd, const struct tls_probe_root *root, bool per_secret)
+{
+	const int keep[] = { helper, out, ssl_fd, crypto_fd, root ? root->loader_fd : -1,
+			     root ? root->libc_dir_fd : -1, root ? root->ssl_dir_fd : -1 };
+	struct spawn_args args;
+
+	spawn_command(&args, helper, out, ssl_fd, crypto_fd, root, per_secret);
+	return spawn(&job->child, args.path, args.argv, keep, sizeof(keep) / sizeof(keep[0]));
+}
+
 int tls_probe_start(int ssl_fd, int crypto_fd, const struct tls_probe_root *root,
 		    bool per_secret, struct tls_probe_job *job, char *err, size_t errlen)
 {
-	int fds[2];
+	int fds[2], helper, ret;
 
 	if (pipe2(fds, O_CLOEXEC)) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	job->child = fork();
-	if (job->child < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+	helper = helper_memfd();
+	ret = helper < 0 ? errno : start_helper(job, helper, fds[1], ssl_fd, crypto_fd, root,
+						per_secret);
+	if (helper >= 0)
+		close(helper);
+	close(fds[1]);
+	if (ret) {
+		snprintf(err, errlen, "cannot start the probe program: %s", strerror(ret));
 		close(fds[0]);
-		close(fds[1]);
 		return -1;
 	}
-	if (job->child == 0) {
-		close(fds[0]);
-		if (root)
-			exec_in_root(fds[1], ssl_fd, crypto_fd, root, per_secret);
-		tls_probe_child(fds[1], ssl_fd, crypto_fd, per_secret);
-	}
-	close(fds[1]);
 	job->fd = fds[0];
 	return 0;
 }

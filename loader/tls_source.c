@@ -24,6 +24,8 @@
 #include "ring_reader.h"
 #include "tls.h"
 #include "tls.skel.h"
+#include "tls_ahead.h"
+#include "tls_libs.h"
 #include "tls_probe.h"
 #include "tls_source.h"
 #include "uprobe_link.h"
@@ -61,7 +63,7 @@ struct tls_source {
 	uint32_t n_libs;
 	int64_t mono_to_real;
 	tls13_expand_fn expand_tls13;
-	bool per_secret; /* ECAP_TLS_PER_SECRET (tls_source.h): never a uprobe per handshake */
+	bool per_secret; /* never a uprobe per handshake (tls_source_opts) */
 	secret_fn fn;
 	void *ctx;
 };
@@ -276,158 +278,6 @@ static void hook_dynamic_loader(struct tls_source *src, const char *path, int fd
 		log_debug("no library-load events from %s: %s", path, strerror(-err));
 }
 
-static bool has_prefix(const char *name, const char *prefix)
-{
-	return !strncmp(name, prefix, strlen(prefix));
-}
-
-/* The libraries one process maps that matter here, as paths we can open. */
-struct mapped {
-	GPtrArray *libssl;
-	char crypto[PATH_MAX];
-	char loader[PATH_MAX];
-	char libc[PATH_MAX];
-};
-
-/*
- * A path we can open for the file of @map: its path names it in the
- * process's root (a container's mount namespace) or, for a process chrooted
- * within our root, in ours. The inode tells which.
- */
-static bool mapped_file(int pid, const struct proc_map *map, char *path, size_t size)
-{
-	struct stat st;
-
-	snprintf(path, size, "/proc/%d/root%s", pid, map->path);
-	if (!stat(path, &st) && st.st_ino == map->inode)
-		return true;
-	snprintf(path, size, "%s", map->path);
-	return !stat(path, &st) && st.st_ino == map->inode;
-}
-
-static void add_mapping(struct mapped *m, int pid, const struct proc_map *map)
-{
-	const char *name = strrchr(map->path, '/');
-	char path[PATH_MAX], *dst = NULL;
-	bool ssl;
-
-	name = name ? name + 1 : map->path;
-	ssl = has_prefix(name, "libssl.so");
-	if (has_prefix(name, "libcrypto.so"))
-		dst = m->crypto;
-	else if (has_prefix(name, "ld-linux") || has_prefix(name, "ld-musl"))
-		dst = m->loader;
-	else if (has_prefix(name, "libc.so"))
-		dst = m->libc;
-	if ((!ssl && !dst) || !mapped_file(pid, map, path, sizeof(path)))
-		return;
-	if (dst) {
-		snprintf(dst, PATH_MAX, "%s", path);
-		return;
-	}
-	for (guint i = 0; i < m->libssl->len; i++) {
-		if (!strcmp(g_ptr_array_index(m->libssl, i), path))
-			return;
-	}
-	g_ptr_array_add(m->libssl, g_strdup(path));
-}
-
-static int read_mappings(int pid, struct mapped *m)
-{
-	char path[64], *line = NULL;
-	size_t size = 0;
-	FILE *maps;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	maps = fopen(path, "re");
-	if (!maps)
-		return -errno;
-	/* Whole lines: past PATH_MAX, a piece of a path must not pass for a mapping. */
-	while (getline(&line, &size, maps) > 0) {
-		struct proc_map map;
-
-		/* Only file mappings; a replaced file shows " (deleted)" and is not opened. */
-		if (proc_parse_maps(line, &map) || map.path[0] != '/' || map.deleted)
-			continue;
-		add_mapping(m, pid, &map);
-	}
-	free(line);
-	fclose(maps);
-	return 0;
-}
-
-/* Whether @m's C library is mapped: glibc's libc.so, or musl's, which is its own loader. */
-static bool c_library_mapped(const struct mapped *m)
-{
-	return m->libc[0] || strstr(m->loader, "/ld-musl");
-}
-
-static int open_file(const char *path)
-{
-	return path && path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-}
-
-/* The folder @path is in, open as a path only; -1 if none. */
-static int open_dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
-
-	if (!slash)
-		return -1;
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
-/*
- * Whether @pid has a root of its own (a container) whose glibc our probe
- * helper can run with: its libraries are probed there (tls_probe.h).
- */
-static bool other_glibc_root(int pid, const struct mapped *m)
-{
-	struct stat theirs, ours;
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/root", pid);
-	if (stat(path, &theirs) || stat("/", &ours))
-		return false;
-	if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
-		return false;
-	return m->libc[0] && strstr(m->loader, "/ld-linux");
-}
-
-/*
- * Whether the probe can load @m's libssl files: a process caught between the
- * loader's mapping of libssl and of the libcrypto and C library it needs has
- * none for the probe to load them with, nor tells which C library that is.
- */
-static bool ssl_loadable(const struct mapped *m)
-{
-	return m->crypto[0] && c_library_mapped(m);
-}
-
-static void close_root(struct tls_probe_root *root)
-{
-	const int fds[] = { root->loader_fd, root->libc_dir_fd, root->ssl_dir_fd };
-
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-	}
-}
-
-/* Opens what the probe helper needs in @m's root for the libssl at @ssl_path. */
-static int open_root(const struct mapped *m, const char *ssl_path, struct tls_probe_root *root)
-{
-	root->loader_fd = open_file(m->loader);
-	root->libc_dir_fd = open_dir_of(m->libc);
-	root->ssl_dir_fd = open_dir_of(ssl_path);
-	if (root->loader_fd >= 0 && root->libc_dir_fd >= 0 && root->ssl_dir_fd >= 0)
-		return 0;
-	close_root(root);
-	return -1;
-}
-
 /*
  * Hooks what @pid maps that we have not met before. A process that has just
  * mapped a new libssl (@hold) is held still meanwhile, lest its first
@@ -435,24 +285,24 @@ static int open_root(const struct mapped *m, const char *ssl_path, struct tls_pr
  */
 static void scan_process(struct tls_source *src, int pid, bool hold)
 {
-	struct mapped m = { .libssl = g_ptr_array_new_with_free_func(g_free) };
+	struct tls_libs m;
 	const char *paths[MAX_NEW_LIBS];
 	int fds[MAX_NEW_LIBS], n = 0, fd, crypto_fd;
 	struct frozen frozen = { 0 };
 	bool loadable, in_root;
 
-	if (read_mappings(pid, &m))
+	if (tls_libs_read(pid, &m))
 		goto out;
-	fd = open_file(m.loader);
+	fd = tls_libs_open(m.loader);
 	if (fd >= 0 && first_meeting(src, fd))
 		hook_dynamic_loader(src, m.loader, fd);
 	if (fd >= 0)
 		close(fd);
 	/* Not loadable yet: not met yet, the loader's next _dl_debug_state() brings it back. */
-	loadable = ssl_loadable(&m);
+	loadable = tls_libs_loadable(&m);
 	for (guint i = 0; loadable && i < m.libssl->len && n < MAX_NEW_LIBS; i++) {
 		paths[n] = g_ptr_array_index(m.libssl, i);
-		fd = open_file(paths[n]);
+		fd = tls_libs_open(paths[n]);
 		if (fd >= 0 && first_meeting(src, fd))
 			fds[n++] = fd;
 		else if (fd >= 0)
@@ -462,22 +312,22 @@ static void scan_process(struct tls_source *src, int pid, bool hold)
 		goto out;
 	if (hold && pid != getpid())
 		freeze(pid, &frozen);
-	crypto_fd = open_file(m.crypto);
-	in_root = other_glibc_root(pid, &m);
+	crypto_fd = tls_libs_open(m.crypto);
+	in_root = tls_libs_other_root(pid, &m);
 	for (int i = 0; i < n; i++) {
 		struct tls_probe_root root;
-		bool rooted = in_root && !open_root(&m, paths[i], &root);
+		bool rooted = in_root && !tls_libs_open_root(&m, paths[i], &root);
 
 		hook_libssl(src, paths[i], fds[i], crypto_fd, rooted ? &root : NULL, false);
 		if (rooted)
-			close_root(&root);
+			tls_libs_close_root(&root);
 		close(fds[i]);
 	}
 	if (crypto_fd >= 0)
 		close(crypto_fd);
 	thaw(&frozen);
 out:
-	g_ptr_array_free(m.libssl, TRUE);
+	tls_libs_free(&m);
 }
 
 /*
@@ -487,13 +337,13 @@ out:
  */
 static void scan_exec(struct tls_source *src, int pid)
 {
-	struct mapped m = { .libssl = g_ptr_array_new_with_free_func(g_free) };
+	struct tls_libs m;
 	struct frozen frozen = { 0 };
 	int fd;
 
-	if (read_mappings(pid, &m))
+	if (tls_libs_read(pid, &m))
 		goto out;
-	fd = open_file(m.loader);
+	fd = tls_libs_open(m.loader);
 	if (fd >= 0 && first_meeting(src, fd)) {
 		freeze(pid, &frozen);
 		hook_dynamic_loader(src, m.loader, fd);
@@ -503,88 +353,7 @@ static void scan_exec(struct tls_source *src, int pid)
 	if (fd >= 0)
 		close(fd);
 out:
-	g_ptr_array_free(m.libssl, TRUE);
-}
-
-/*
- * At start-up, the builds of libssl that processes of our root map are
- * probed side by side, a child each, as many at once as there are CPUs: one
- * after another, each took ~40 ms. The scan that follows finds their layouts
- * by build ID. A library without one, of another root (probed with that
- * root's C library), or whose probe failed is left to the scan, which probes
- * it again and says why it is skipped.
- */
-#define MAX_AHEAD 32
-
-struct probes_ahead {
-	struct tls_probe_job jobs[MAX_AHEAD];
-	char ids[MAX_AHEAD][2 * BUILD_ID_MAX + 1];
-	int started, finished;
-};
-
-static void finish_probe_ahead(struct tls_source *src, struct probes_ahead *pa)
-{
-	int i = pa->finished++;
-	struct tls_layout layout;
-	char err[256];
-
-	if (!tls_probe_finish(&pa->jobs[i], &layout, err, sizeof(err)))
-		g_hash_table_insert(src->layouts, g_strdup(pa->ids[i]),
-				    g_memdup2(&layout, sizeof(layout)));
-}
-
-static bool probe_started(const struct probes_ahead *pa, const char *id)
-{
-	for (int i = 0; i < pa->started; i++) {
-		if (!strcmp(pa->ids[i], id))
-			return true;
-	}
-	return false;
-}
-
-/* Probes the libssl at @path, loaded with @crypto, unless its build is known or under way. */
-static void start_probe_ahead(struct tls_source *src, struct probes_ahead *pa, const char *path,
-			      const char *crypto)
-{
-	char *id = pa->ids[pa->started], err[256];
-	int ssl_fd = open_file(path), crypto_fd;
-
-	if (ssl_fd < 0)
-		return;
-	if (!build_id_hex(ssl_fd, id) && id[0] && !g_hash_table_contains(src->layouts, id) &&
-	    !probe_started(pa, id)) {
-		crypto_fd = open_file(crypto);
-		if (!tls_probe_start(ssl_fd, crypto_fd, NULL, src->per_secret,
-				     &pa->jobs[pa->started], err, sizeof(err)))
-			pa->started++;
-		if (crypto_fd >= 0)
-			close(crypto_fd);
-	}
-	close(ssl_fd);
-}
-
-static void probe_ahead(struct tls_source *src, DIR *proc)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	struct probes_ahead pa = { 0 };
-	struct dirent *d;
-
-	while ((d = readdir(proc)) && pa.started < MAX_AHEAD) {
-		struct mapped m = { .libssl = g_ptr_array_new_with_free_func(g_free) };
-		int pid = atoi(d->d_name);
-
-		if (isdigit((unsigned char)d->d_name[0]) && !read_mappings(pid, &m) &&
-		    ssl_loadable(&m) && !other_glibc_root(pid, &m)) {
-			for (guint i = 0; i < m.libssl->len && pa.started < MAX_AHEAD; i++) {
-				start_probe_ahead(src, &pa, g_ptr_array_index(m.libssl, i), m.crypto);
-				if (pa.started - pa.finished >= cpus)
-					finish_probe_ahead(src, &pa);
-			}
-		}
-		g_ptr_array_free(m.libssl, TRUE);
-	}
-	while (pa.finished < pa.started)
-		finish_probe_ahead(src, &pa);
+	tls_libs_free(&m);
 }
 
 static void scan_all_processes(struct tls_source *src)
@@ -596,8 +365,6 @@ static void scan_all_processes(struct tls_source *src)
 		log_warn("cannot list processes in /proc: %s", strerror(errno));
 		return;
 	}
-	probe_ahead(src, proc);
-	rewinddir(proc);
 	while ((d = readdir(proc))) {
 		if (isdigit((unsigned char)d->d_name[0]))
 			scan_process(src, atoi(d->d_name), false);
@@ -699,32 +466,19 @@ int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx)
 	return 0;
 }
 
-/* libcrypto.so.N beside libssl.so.N, as a private copy usually comes; else NULL. */
-static const char *sibling_libcrypto(const char *ssl_path, char *buf, size_t size)
-{
-	const char *name = strrchr(ssl_path, '/');
-	int dir_len = name ? (int)(name - ssl_path + 1) : 0;
-
-	name = name ? name + 1 : ssl_path;
-	if (!has_prefix(name, "libssl"))
-		return NULL;
-	snprintf(buf, size, "%.*slibcrypto%s", dir_len, ssl_path, name + strlen("libssl"));
-	return access(buf, R_OK) ? NULL : buf;
-}
-
 static int hook_explicit(struct tls_source *src, char **paths)
 {
 	char crypto[PATH_MAX];
 
 	for (; paths && *paths; paths++) {
-		int fd = open_file(*paths), crypto_fd, err = 0;
+		int fd = tls_libs_open(*paths), crypto_fd, err = 0;
 
 		if (fd < 0) {
 			log_error("cannot read --tls-lib '%s': %s; name a readable libssl file",
 				  *paths, strerror(errno));
 			return -errno;
 		}
-		crypto_fd = open_file(sibling_libcrypto(*paths, crypto, sizeof(crypto)));
+		crypto_fd = tls_libs_open(tls_libs_sibling_crypto(*paths, crypto, sizeof(crypto)));
 		if (first_meeting(src, fd) && hook_libssl(src, *paths, fd, crypto_fd, NULL, true))
 			err = -EINVAL;
 		close(fd);
@@ -769,7 +523,7 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 	*out = NULL;
 	src->mono_to_real = clock_mono_to_real();
 	src->expand_tls13 = opts->expand_tls13;
-	src->per_secret = getenv("ECAP_TLS_PER_SECRET") != NULL;
+	src->per_secret = opts->per_secret;
 	src->seen_files = g_hash_table_new_full(lib_file_hash, lib_file_equal, g_free, NULL);
 	src->layouts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
@@ -789,6 +543,8 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 				       src->skel->maps.tuples, src->skel->maps.filter_pids);
 	if (!err)
 		err = tls_bpf__load(src->skel);
+	/* What was probed ahead while the programs loaded. */
+	tls_ahead_finish(opts->ahead, err ? NULL : src->layouts);
 	if (err) {
 		log_load_error("TLS", err);
 		goto fail;

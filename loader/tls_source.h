@@ -5,10 +5,6 @@
  * hooks the one function that ends each handshake, where they all are; or,
  * where that cannot be established, its own key-log code, once per secret.
  * Nothing runs per record.
- *
- * With ECAP_TLS_PER_SECRET set in the environment, every library gets the
- * per-secret uprobe: for tests of that path, and for a build whose secrets
- * read at the end of the handshake turn out wrong.
  */
 #ifndef ECAP_TLS_SOURCE_H
 #define ECAP_TLS_SOURCE_H
@@ -58,12 +54,20 @@ typedef bool (*tls13_expand_fn)(const struct tls13_stored *in, struct tls_secret
 
 struct owner_filter;
 struct owner_maps;
+struct tls_ahead;
 
 struct tls_source_opts {
 	char **extra_libs; /* NULL-terminated libssl files to hook besides those mapped */
 	const struct owner_filter *owner_filter; /* NULL: every process's secrets */
 	const struct owner_maps *owner_maps;
 	tls13_expand_fn expand_tls13; /* the key schedule, which the extcap has */
+	/*
+	 * Every library gets the per-secret uprobe: for tests of that path, and
+	 * for a build whose secrets read at the end of the handshake turn out
+	 * wrong (ECAP_TLS_PER_SECRET in the environment).
+	 */
+	bool per_secret;
+	struct tls_ahead *ahead; /* layouts probed ahead (tls_ahead.h), taken over; or NULL */
 };
 
 typedef void (*secret_fn)(void *ctx, const struct tls_secret *secret);
