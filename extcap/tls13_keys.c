@@ -239,33 +239,47 @@ static const struct {
 	{ "EXPORTER_SECRET", "exp master", false },
 };
 
-/* Whether the stored exporter secret derives from the master secret with @s's hash. */
-static bool exporter_fits(const struct tls13_suite *s, const struct tls13_stored *in)
+/*
+ * The hash of @in's suite: the one with which the stored exporter secret
+ * derives from the master secret (left in @exporter); NULL if neither does.
+ * The hash that fitted last is tried first: a process's handshakes mostly
+ * agree on their suite.
+ */
+static const struct tls13_suite *stored_suite(const struct tls13_stored *in, uint8_t *exporter)
 {
-	uint8_t exporter[TLS13_MAX_HASH];
+	/* Every suite hashes with SHA-256 but TLS_AES_256_GCM_SHA384. */
+	static uint16_t last = 0x1301;
+	const uint16_t ids[] = { last, last == 0x1301 ? 0x1302 : 0x1301 };
 
-	return !tls13_derive_secret(s, in->master, "exp master", in->finished_hash, exporter) &&
-	       !memcmp(exporter, in->exporter, s->hash_len);
+	for (int i = 0; i < 2; i++) {
+		const struct tls13_suite *s = tls13_suite(ids[i]);
+
+		if (!tls13_derive_secret(s, in->master, "exp master", in->finished_hash, exporter) &&
+		    !memcmp(exporter, in->exporter, s->hash_len)) {
+			last = s->id;
+			return s;
+		}
+	}
+	return NULL;
 }
 
 bool tls13_expand_stored(const struct tls13_stored *in, struct tls_secret out[TLS13_LOGGED])
 {
-	/* Every suite hashes with SHA-256 but TLS_AES_256_GCM_SHA384. */
-	const struct tls13_suite *s = tls13_suite(0x1301);
+	uint8_t exporter[TLS13_MAX_HASH];
+	const struct tls13_suite *s = stored_suite(in, exporter);
 
-	if (!exporter_fits(s, in)) {
-		s = tls13_suite(0x1302);
-		if (!exporter_fits(s, in))
-			return false;
-	}
+	if (!s)
+		return false;
 	for (int i = 0; i < TLS13_LOGGED; i++) {
 		bool hs = logged_secrets[i].from_handshake;
 
 		snprintf(out[i].label, sizeof(out[i].label), "%s", logged_secrets[i].label);
 		out[i].secret_len = s->hash_len;
-		if (tls13_derive_secret(s, hs ? in->hs_secret : in->master,
-					logged_secrets[i].schedule,
-					hs ? in->hs_hash : in->finished_hash, out[i].secret))
+		if (!strcmp(logged_secrets[i].schedule, "exp master"))
+			memcpy(out[i].secret, exporter, s->hash_len);
+		else if (tls13_derive_secret(s, hs ? in->hs_secret : in->master,
+					     logged_secrets[i].schedule,
+					     hs ? in->hs_hash : in->finished_hash, out[i].secret))
 			return false;
 	}
 	return true;

@@ -42,6 +42,18 @@ struct hooked_lib {
 	bool distrusted;
 };
 
+/*
+ * A TLS 1.3 handshake's stored secrets, as expanded last in its slot (by
+ * client random): when both ends of a connection run on this machine, both
+ * report the same, and the second's five secrets would all be repeats.
+ */
+#define RECENT_BLOCKS 256
+
+struct recent_block {
+	uint8_t client_random[TLS_RANDOM_SIZE];
+	uint8_t stored[5][TLS_MAX_SECRET_SIZE]; /* struct tls13_stored's, in its order */
+};
+
 /* A library file, told apart by its inode wherever it is mapped from. */
 struct lib_file {
 	dev_t dev;
@@ -64,6 +76,7 @@ struct tls_source {
 	int64_t mono_to_real;
 	tls13_expand_fn expand_tls13;
 	bool per_secret; /* never a uprobe per handshake (tls_source_opts) */
+	struct recent_block recent[RECENT_BLOCKS];
 	secret_fn fn;
 	void *ctx;
 };
@@ -375,6 +388,32 @@ static void scan_all_processes(struct tls_source *src)
 static void distrust(struct tls_source *src, uint32_t lib, const char *why);
 
 /* The five secrets of a TLS 1.3 handshake, from what its library stored. */
+/*
+ * Whether the other end of @ev's connection reported these very secrets
+ * already; if not, they are remembered in place of what their slot held.
+ */
+static bool expanded_recently(struct tls_source *src, const struct tls_block_event *ev,
+			      const struct tls_layout *l)
+{
+	const uint32_t fields[] = { l->hs_secret, l->hs_hash, l->master, l->finished_hash,
+				    l->exporter };
+	struct recent_block *r;
+	uint32_t slot;
+	bool same;
+
+	memcpy(&slot, ev->client_random, sizeof(slot));
+	r = &src->recent[slot % RECENT_BLOCKS];
+	same = !memcmp(r->client_random, ev->client_random, TLS_RANDOM_SIZE);
+	for (int i = 0; i < 5; i++)
+		same = same && !memcmp(r->stored[i], ev->block + fields[i], TLS_MAX_SECRET_SIZE);
+	if (same)
+		return true;
+	memcpy(r->client_random, ev->client_random, TLS_RANDOM_SIZE);
+	for (int i = 0; i < 5; i++)
+		memcpy(r->stored[i], ev->block + fields[i], TLS_MAX_SECRET_SIZE);
+	return false;
+}
+
 static void on_tls13_block(struct tls_source *src, const struct tls_block_event *ev)
 {
 	const struct tls_layout *l = &src->libs[ev->lib].layout;
@@ -383,7 +422,7 @@ static void on_tls13_block(struct tls_source *src, const struct tls_block_event 
 				       b + l->finished_hash, b + l->exporter };
 	struct tls_secret secrets[TLS13_LOGGED];
 
-	if (ev->block_len != l->block_len)
+	if (ev->block_len != l->block_len || expanded_recently(src, ev, l))
 		return;
 	if (!src->expand_tls13(&stored, secrets)) {
 		distrust(src, ev->lib, "what it stores for a TLS 1.3 handshake does not hold "
