@@ -31,6 +31,12 @@
 
 /* The loop wakes at least this often: for stop requests, flushes and the live view. */
 #define POLL_MS 100
+/*
+ * And this often in the first second, until the first packet is out: a
+ * capture just started is watched for it, and the rings wake the loop only
+ * once a quarter full.
+ */
+#define FIRST_POLL_MS 2
 
 static volatile sig_atomic_t stop_requested;
 
@@ -435,6 +441,9 @@ static uint64_t time_until(uint64_t now, uint64_t when)
 static int poll_timeout(const struct capture *cap, uint64_t stop_at)
 {
 	uint64_t now = clock_ns(CLOCK_MONOTONIC), wait = POLL_MS * 1000000ULL;
+
+	if (!cap->written && clock_ns(CLOCK_REALTIME) < cap->start_ns + 1000000000ULL)
+		wait = FIRST_POLL_MS * 1000000ULL;
 
 	if (stop_at)
 		wait = MIN(wait, time_until(now, stop_at));
