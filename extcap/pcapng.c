@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pcapng.h"
+#include "write_behind.h"
 
 #define BT_SHB 0x0A0D0D0A
 #define BT_IDB 0x00000001
@@ -77,6 +78,7 @@ struct pcapng_writer {
 	uint32_t *max_caplens; /* per interface: snaplen, at most MAX_CAP_LEN */
 	uint8_t *buf;
 	size_t used;
+	struct write_behind behind;
 };
 
 /* One block being built, either in the writer's buffer or, if too big, on the heap. */
@@ -219,6 +221,16 @@ static int write_all(int fd, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* @len bytes to the file, of which the page cache keeps only the last (write_behind.h). */
+static int write_out(struct pcapng_writer *w, const uint8_t *data, size_t len)
+{
+	int err = write_all(w->fd, data, len);
+
+	if (!err)
+		write_behind_wrote(&w->behind, len);
+	return err;
+}
+
 /* Remembers the first write error: after it the stream is cut mid-block. */
 static int fail(struct pcapng_writer *w, int err)
 {
@@ -236,7 +248,7 @@ static int drain(struct pcapng_writer *w)
 		return w->err;
 	if (!w->used)
 		return 0;
-	err = write_all(w->fd, w->buf, w->used);
+	err = write_out(w, w->buf, w->used);
 	w->used = 0;
 	if (err)
 		return fail(w, err);
@@ -299,7 +311,7 @@ static int block_end(struct pcapng_writer *w, struct block *b)
 		return 0;
 	}
 	/* Too big for the buffer, which block_begin() emptied: straight to the file. */
-	err = write_all(w->fd, b->start, b->total);
+	err = write_out(w, b->start, b->total);
 	free(b->start);
 	if (err)
 		return fail(w, err);
@@ -380,6 +392,7 @@ int pcapng_open(struct pcapng_writer **wp, const char *path, const char *appl)
 		}
 		w->own_fd = true;
 	}
+	write_behind_init(&w->behind, w->fd);
 
 	err = write_shb(w, appl);
 	if (err) {
