@@ -40,7 +40,7 @@ static void finish_job(struct tls_ahead *a, int i)
 static void finish_one(struct tls_ahead *a)
 {
 	struct pollfd pfds[MAX_AHEAD];
-	int idx[MAX_AHEAD], n = 0;
+	int idx[MAX_AHEAD], n = 0, ready = 0;
 
 	for (int i = 0; i < a->started; i++) {
 		if (a->running[i]) {
@@ -48,14 +48,12 @@ static void finish_one(struct tls_ahead *a)
 			idx[n++] = i;
 		}
 	}
-	/* tls_probe_finish() has its own time-out: with none ready, the oldest waits there. */
-	if (poll(pfds, (nfds_t)n, -1) > 0) {
-		for (int k = 0; k < n; k++) {
-			if (pfds[k].revents)
-				return finish_job(a, idx[k]);
-		}
+	/* With none ready in a second, the oldest: tls_probe_finish() has its own time-out. */
+	if (poll(pfds, (nfds_t)n, 1000) > 0) {
+		while (ready < n - 1 && !pfds[ready].revents)
+			ready++;
 	}
-	finish_job(a, idx[0]);
+	finish_job(a, idx[ready]);
 }
 
 static bool build_started(const struct tls_ahead *a, const char *id)

@@ -20,7 +20,6 @@
 #include "freeze.h"
 #include "log.h"
 #include "owner_filter.h"
-#include "proc_parse.h"
 #include "ring_reader.h"
 #include "tls.h"
 #include "tls.skel.h"
@@ -48,10 +47,11 @@ struct hooked_lib {
  * report the same, and the second's five secrets would all be repeats.
  */
 #define RECENT_BLOCKS 256
+#define STORED_FIELDS 5 /* struct tls13_stored's */
 
 struct recent_block {
 	uint8_t client_random[TLS_RANDOM_SIZE];
-	uint8_t stored[5][TLS_MAX_SECRET_SIZE]; /* struct tls13_stored's, in its order */
+	uint8_t stored[STORED_FIELDS][TLS_MAX_SECRET_SIZE];
 };
 
 /* A library file, told apart by its inode wherever it is mapped from. */
@@ -389,28 +389,29 @@ static void distrust(struct tls_source *src, uint32_t lib, const char *why);
 
 /* The five secrets of a TLS 1.3 handshake, from what its library stored. */
 /*
- * Whether the other end of @ev's connection reported these very secrets
- * already; if not, they are remembered in place of what their slot held.
+ * Whether the other end of @client_random's connection reported these very
+ * secrets already; if not, they are remembered in place of what their slot
+ * held.
  */
-static bool expanded_recently(struct tls_source *src, const struct tls_block_event *ev,
-			      const struct tls_layout *l)
+static bool expanded_recently(struct tls_source *src, const uint8_t *client_random,
+			      const struct tls13_stored *in)
 {
-	const uint32_t fields[] = { l->hs_secret, l->hs_hash, l->master, l->finished_hash,
-				    l->exporter };
+	const uint8_t *fields[STORED_FIELDS] = { in->hs_secret, in->hs_hash, in->master,
+						 in->finished_hash, in->exporter };
 	struct recent_block *r;
 	uint32_t slot;
 	bool same;
 
-	memcpy(&slot, ev->client_random, sizeof(slot));
+	memcpy(&slot, client_random, sizeof(slot));
 	r = &src->recent[slot % RECENT_BLOCKS];
-	same = !memcmp(r->client_random, ev->client_random, TLS_RANDOM_SIZE);
-	for (int i = 0; i < 5; i++)
-		same = same && !memcmp(r->stored[i], ev->block + fields[i], TLS_MAX_SECRET_SIZE);
+	same = !memcmp(r->client_random, client_random, TLS_RANDOM_SIZE);
+	for (int i = 0; i < STORED_FIELDS; i++)
+		same = same && !memcmp(r->stored[i], fields[i], TLS_MAX_SECRET_SIZE);
 	if (same)
 		return true;
-	memcpy(r->client_random, ev->client_random, TLS_RANDOM_SIZE);
-	for (int i = 0; i < 5; i++)
-		memcpy(r->stored[i], ev->block + fields[i], TLS_MAX_SECRET_SIZE);
+	memcpy(r->client_random, client_random, TLS_RANDOM_SIZE);
+	for (int i = 0; i < STORED_FIELDS; i++)
+		memcpy(r->stored[i], fields[i], TLS_MAX_SECRET_SIZE);
 	return false;
 }
 
@@ -422,7 +423,7 @@ static void on_tls13_block(struct tls_source *src, const struct tls_block_event 
 				       b + l->finished_hash, b + l->exporter };
 	struct tls_secret secrets[TLS13_LOGGED];
 
-	if (ev->block_len != l->block_len || expanded_recently(src, ev, l))
+	if (ev->block_len != l->block_len || expanded_recently(src, ev->client_random, &stored))
 		return;
 	if (!src->expand_tls13(&stored, secrets)) {
 		distrust(src, ev->lib, "what it stores for a TLS 1.3 handshake does not hold "
