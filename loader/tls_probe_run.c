@@ -21,10 +21,18 @@
 /* The helper program, built as ecap-tls-probe and embedded by tls_probe_helper.S. */
 extern const unsigned char tls_probe_helper_start[], tls_probe_helper_end[];
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
 static int helper_memfd(void)
 {
 	const unsigned char *p = tls_probe_helper_start;
-	int fd = memfd_create("ecap-tls-probe", MFD_CLOEXEC);
+	/* Executable, said outright: where vm.memfd_noexec is 1, memfds are sealed noexec. */
+	int fd = memfd_create("ecap-tls-probe", MFD_CLOEXEC | MFD_EXEC);
+
+	if (fd < 0 && errno == EINVAL) /* Linux before 6.3 has no MFD_EXEC */
+		fd = memfd_create("ecap-tls-probe", MFD_CLOEXEC);
 
 	while (fd >= 0 && p < tls_probe_helper_end) {
 		ssize_t n = write(fd, p, (size_t)(tls_probe_helper_end - p));
@@ -147,10 +155,15 @@ int tls_probe_start(int ssl_fd, int crypto_fd, const struct tls_probe_root *root
 		return -1;
 	}
 	helper = helper_memfd();
-	ret = helper < 0 ? errno : start_helper(job, helper, fds[1], ssl_fd, crypto_fd, root,
-						per_secret);
-	if (helper >= 0)
-		close(helper);
+	if (helper < 0) {
+		snprintf(err, errlen, "cannot make the probe program in memory: %s%s", strerror(errno),
+			 errno == EACCES ? " (vm.memfd_noexec is 2: set it to 0 or 1)" : "");
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	ret = start_helper(job, helper, fds[1], ssl_fd, crypto_fd, root, per_secret);
+	close(helper);
 	close(fds[1]);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the probe program: %s", strerror(ret));

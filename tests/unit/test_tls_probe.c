@@ -152,6 +152,55 @@ static void probe_through_helper(const struct tls_layout *sys)
 	close(root.ssl_dir_fd);
 }
 
+#define MEMFD_NOEXEC "/proc/sys/vm/memfd_noexec"
+
+static char memfd_noexec_was[16];
+
+static void write_memfd_noexec(const char *value)
+{
+	FILE *f = fopen(MEMFD_NOEXEC, "w");
+
+	if (f) {
+		fputs(value, f);
+		fclose(f);
+	}
+}
+
+static void restore_memfd_noexec(void)
+{
+	write_memfd_noexec(memfd_noexec_was);
+}
+
+/*
+ * Where vm.memfd_noexec is 1 (Linux 6.3), a memfd is sealed against exec
+ * unless asked for otherwise: the probe program, run from one, must ask.
+ * Only as root, where the kernel has the setting; put back at exit.
+ */
+static void probe_with_memfds_sealed(const struct tls_layout *done)
+{
+	FILE *f = fopen(MEMFD_NOEXEC, "r");
+	struct tls_layout l;
+	char err[256];
+	bool read;
+
+	if (!f || geteuid()) {
+		printf("vm.memfd_noexec not tried: %s\n", f ? "not root" : "no such setting");
+		if (f)
+			fclose(f);
+		return;
+	}
+	read = fgets(memfd_noexec_was, sizeof(memfd_noexec_was), f);
+	fclose(f);
+	if (!read)
+		return;
+	atexit(restore_memfd_noexec);
+	write_memfd_noexec("1");
+	CHECK(probe(SYSTEM_SSL, SYSTEM_CRYPTO, false, &l, err, sizeof(err)) == 0,
+	      "vm.memfd_noexec=1: %s", err);
+	CHECK(!memcmp(&l, done, sizeof(l)), "vm.memfd_noexec=1: another layout");
+	restore_memfd_noexec();
+}
+
 static void expect_refusal(const char *what, const char *path)
 {
 	struct tls_layout layout;
@@ -276,6 +325,7 @@ int main(void)
 	      (unsigned long long)copy.hook_offset, copy.client_random_offset);
 
 	probe_through_helper(&done);
+	probe_with_memfds_sealed(&done);
 	probe_openssl_111();
 
 	/* Not libssl: refused with a reason, never a layout. */
