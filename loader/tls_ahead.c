@@ -33,7 +33,8 @@ static void finish_job(struct tls_ahead *a, int i)
 	a->running[i] = false;
 	a->n_running--;
 	if (!tls_probe_finish(&a->jobs[i], &layout, err, sizeof(err)))
-		g_hash_table_insert(a->layouts, g_strdup(a->ids[i]), g_memdup2(&layout, sizeof(layout)));
+		g_hash_table_insert(a->layouts, g_strdup(a->ids[i]),
+				    g_memdup2(&layout, sizeof(layout)));
 }
 
 /* Finishes the first running probe to answer, whichever it is. */
