@@ -226,6 +226,9 @@ enum tls13_fit tls13_check_server_handshake(const struct tls13_suite *s, const u
 	return fit;
 }
 
+/* The exporter's HKDF label: the stored secret that tells the hash, derived once. */
+static const char exporter_schedule[] = "exp master";
+
 /* Each secret a key-log callback gets, and where in the key schedule it is. */
 static const struct {
 	const char *label;	/* key-log label */
@@ -236,7 +239,7 @@ static const struct {
 	{ "SERVER_HANDSHAKE_TRAFFIC_SECRET", "s hs traffic", true },
 	{ "CLIENT_TRAFFIC_SECRET_0", "c ap traffic", false },
 	{ "SERVER_TRAFFIC_SECRET_0", "s ap traffic", false },
-	{ "EXPORTER_SECRET", "exp master", false },
+	{ "EXPORTER_SECRET", exporter_schedule, false },
 };
 
 /*
@@ -254,7 +257,8 @@ static const struct tls13_suite *stored_suite(const struct tls13_stored *in, uin
 	for (int i = 0; i < 2; i++) {
 		const struct tls13_suite *s = tls13_suite(ids[i]);
 
-		if (!tls13_derive_secret(s, in->master, "exp master", in->finished_hash, exporter) &&
+		if (!tls13_derive_secret(s, in->master, exporter_schedule, in->finished_hash,
+					 exporter) &&
 		    !memcmp(exporter, in->exporter, s->hash_len)) {
 			last = s->id;
 			return s;
@@ -275,7 +279,7 @@ bool tls13_expand_stored(const struct tls13_stored *in, struct tls_secret out[TL
 
 		snprintf(out[i].label, sizeof(out[i].label), "%s", logged_secrets[i].label);
 		out[i].secret_len = s->hash_len;
-		if (!strcmp(logged_secrets[i].schedule, "exp master"))
+		if (logged_secrets[i].schedule == exporter_schedule)
 			memcpy(out[i].secret, exporter, s->hash_len);
 		else if (tls13_derive_secret(s, hs ? in->hs_secret : in->master,
 					     logged_secrets[i].schedule,

@@ -95,12 +95,13 @@ static void *probe_ahead(void *arg)
 	struct dirent *d;
 
 	while (proc && (d = readdir(proc)) && a->started < MAX_AHEAD) {
+		int pid = atoi(d->d_name);
 		struct tls_libs libs;
 
 		if (!isdigit((unsigned char)d->d_name[0]))
 			continue;
-		if (!tls_libs_read(atoi(d->d_name), &libs) && tls_libs_loadable(&libs) &&
-		    !tls_libs_other_root(atoi(d->d_name), &libs)) {
+		if (!tls_libs_read(pid, &libs) && tls_libs_loadable(&libs) &&
+		    !tls_libs_other_root(pid, &libs)) {
 			for (guint i = 0; i < libs.libssl->len && a->started < MAX_AHEAD; i++) {
 				if (a->n_running >= cpus)
 					finish_one(a);

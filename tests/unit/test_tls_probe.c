@@ -129,8 +129,9 @@ static int probe(const char *ssl, const char *crypto, bool per_secret, struct tl
 }
 
 /*
- * The helper program, run by the system's dynamic loader with the system's
- * libraries (as for a container's root): the same answers as a child of ours.
+ * The helper program, run by the system's dynamic loader named as a root's
+ * (as for a container), with the system's libraries: the same answers as
+ * when the kernel runs it with ours.
  */
 static void probe_through_helper(const struct tls_layout *sys)
 {
