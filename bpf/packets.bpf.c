@@ -86,9 +86,9 @@ static __always_inline void publish(struct ring_head *ring, __u64 produced)
 
 /*
  * Wakes the reader for the record that takes its ring past the point it
- * asked for, a quarter of the ring after what it last read; the others are
- * quiet, or every packet would interrupt a reader busy reading. One writer
- * per ring: no crossing is missed.
+ * asked for, 128 KiB or a quarter ring after what it last read; the others
+ * are quiet, or every packet would interrupt a reader busy reading. One
+ * writer per ring: no crossing is missed.
  */
 static __always_inline void wake_if_asked(struct ring_head *ring, __u64 produced, __u64 len)
 {

@@ -34,7 +34,7 @@
 /*
  * And this often in the first second, until the first packet is out: a
  * capture just started is watched for it, and the rings wake the loop only
- * once a quarter full.
+ * once they hold 128 KiB.
  */
 #define FIRST_POLL_MS 2
 

@@ -1,6 +1,20 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "packet_ring.h"
 
+/*
+ * How much the kernel writes before it wakes the reader: a quarter of the
+ * ring, at most this. A reader woken every megabyte ran for a millisecond
+ * at a time, on a core where the traffic's own processes were busy; while
+ * one of them stood still, its peers ran out of work (keep-alive HTTPS on
+ * two cores: machine idle time 20 -> 14 ticks of 800, requests/s +1.6%).
+ */
+#define WAKE_SPAN (128 << 10)
+
+static uint64_t wake_span(uint64_t ring_size)
+{
+	return ring_size / 4 < WAKE_SPAN ? ring_size / 4 : WAKE_SPAN;
+}
+
 size_t packet_ring_entry_size(uint64_t ring_size, uint32_t snaplen, size_t page)
 {
 	size_t size = sizeof(struct ring_head) + ring_size + ring_record_size(snaplen);
@@ -15,13 +29,13 @@ void packet_ring_init(struct packet_ring *r, void *entry, uint64_t ring_size, ui
 	r->size = ring_size;
 	r->snaplen = snaplen;
 	r->next = r->end = r->head->consumed;
-	r->head->wake_at = r->end + ring_size / 4;
+	r->head->wake_at = r->end + wake_span(ring_size);
 }
 
 void packet_ring_refresh(struct packet_ring *r)
 {
 	r->end = __atomic_load_n(&r->head->produced, __ATOMIC_ACQUIRE);
-	__atomic_store_n(&r->head->wake_at, r->end + r->size / 4, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->head->wake_at, r->end + wake_span(r->size), __ATOMIC_RELAXED);
 }
 
 const struct pkt_event *packet_ring_peek(struct packet_ring *r)

@@ -31,7 +31,7 @@ void packet_ring_init(struct packet_ring *r, void *entry, uint64_t ring_size, ui
 
 /*
  * Takes in what the kernel has written since, and asks it for a wake-up once
- * it has written a quarter of the ring more.
+ * it has written a quarter of the ring more, or 128 KiB if that is less.
  */
 void packet_ring_refresh(struct packet_ring *r);
 

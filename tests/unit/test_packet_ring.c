@@ -3,8 +3,8 @@
  * loader/packet_ring.c, with records written the way packets.bpf.c writes
  * them: read in order where they lie, a record that runs past the ring's end
  * read whole from the room after it, space given back only at a release and
- * only for records passed, the wake-up point a quarter ring after what was
- * taken in, and a record that can't be the TC program's ending what is read.
+ * only for records passed, the wake-up point a quarter ring (128 KiB at most)
+ * after what was taken in, and a record that can't be the TC program's ending what is read.
  */
 #include "check.h"
 #include "packet_ring.h"
@@ -118,10 +118,25 @@ static void test_not_ours(void)
 	CHECK_U64(r.head->consumed, r.head->produced);
 }
 
+/* A large ring wakes its reader every 128 KiB, not every quarter. */
+static void test_wake_span(void)
+{
+	struct packet_ring r;
+
+	memset(entry, 0, sizeof(entry));
+	((struct ring_head *)entry)->consumed = 1000;
+	packet_ring_init(&r, entry, 8 << 20, SNAPLEN); /* only the head is touched */
+	CHECK_U64(r.head->wake_at, 1000 + (128 << 10));
+	r.head->produced = 5000;
+	packet_ring_refresh(&r);
+	CHECK_U64(r.head->wake_at, 5000 + (128 << 10));
+}
+
 int main(void)
 {
 	test_entry_size();
 	test_in_order_and_past_the_end();
 	test_not_ours();
+	test_wake_span();
 	return check_summary("packet_ring");
 }
