@@ -30,9 +30,8 @@ struct pkt_event {
 	__u32 cap_len;	  /* bytes of packet data that follow */
 	__u16 vlan_tci;	  /* hardware-accelerated VLAN tag, when vlan_proto != 0 */
 	__u16 vlan_proto; /* network byte order */
-	__u16 slot;	  /* user space's index for the interface */
 	__u8 dir;	  /* enum pkt_dir */
-	__u8 pad[5];
+	__u8 pad[7];
 };
 
 static inline __u64 ring_record_size(__u64 cap_len)
@@ -72,10 +71,11 @@ struct iface_cfg {
 };
 
 /*
- * Per interface and CPU, by slot: all that every packet needs, with its
+ * Per interface and CPU, by slot: all that a filtered packet needs, with its
  * counters, on one cache line; the filter's instructions (struct iface_cfg)
  * are read only when there is one. Counters are summed by user space for the
- * Interface Statistics Block.
+ * Interface Statistics Block. Without a filter only lost counts: user space
+ * counts the packets it reads.
  */
 struct iface_state {
 	__u32 filtered; /* nonzero: the interface's iface_cfg decides */

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "filter.h"
 #include "log.h"
+#include "owner_filter.h"
 #include "packet_ring.h"
 #include "packet_source.h"
 #include "ring_reader.h"
@@ -56,6 +57,10 @@ struct packet_source {
 	struct packet current;	    /* that head */
 	uint8_t *vlan_buf;	    /* its data, where a VLAN tag went back in */
 	const struct netdev *devs;
+	int *dev_of_ifindex; /* index into devs, -1 for none; up to the highest ifindex */
+	uint32_t n_ifindexes;
+	bool filtering;	     /* the TC programs count what they see; else only losses */
+	uint64_t *passed;    /* per dev: packets read, counted here when not filtering */
 	int n_devs;
 	struct tc_hook *hooks; /* ingress and egress of each dev */
 	int n_hooks;
@@ -183,10 +188,19 @@ static const struct pkt_event *queue_head(struct cpu_queue *q)
 	return q->head;
 }
 
-static void queue_pass(struct cpu_queue *q)
+/* The index into devs of the interface with @ifindex; -1: not one of ours. */
+static int dev_of(const struct packet_source *src, uint32_t ifindex)
+{
+	return ifindex < src->n_ifindexes ? src->dev_of_ifindex[ifindex] : -1;
+}
+
+static void queue_pass(struct packet_source *src, struct cpu_queue *q)
 {
 	struct held_packet *held = q->spilled;
+	int dev = dev_of(src, queue_head(q)->ifindex);
 
+	if (dev >= 0)
+		src->passed[dev]++;
 	q->last_in = queue_head(q)->ts_mono;
 	q->head = NULL;
 	if (!held) {
@@ -217,21 +231,21 @@ static bool make_packet(struct packet_source *src, const struct pkt_event *ev)
 {
 	struct packet *pkt = &src->current;
 	const struct filter_prog *prog;
+	int dev = dev_of(src, ev->ifindex);
 	bool vlan;
 
-	if (ev->slot >= src->n_devs)
+	if (dev < 0)
 		return false;
-	vlan = ev->vlan_proto && ev->cap_len >= 12 &&
-	       src->devs[ev->slot].linktype == LINKTYPE_ETHERNET;
+	vlan = ev->vlan_proto && ev->cap_len >= 12 && src->devs[dev].linktype == LINKTYPE_ETHERNET;
 	*pkt = (struct packet){
 		.sock_cookie = ev->sock_cookie,
-		.dev = ev->slot,
+		.dev = dev,
 		.len = ev->len + (vlan ? 4 : 0),
 		.cap_len = ev->cap_len + (vlan ? 4 : 0),
 		.dir = ev->dir,
 		.data = vlan ? with_vlan_tag(src, ev) : (const uint8_t *)(ev + 1),
 	};
-	prog = &src->user_filters[ev->slot];
+	prog = &src->user_filters[dev];
 	return !prog->insns || filter_run(prog, pkt->data, pkt->cap_len, pkt->len);
 }
 
@@ -328,7 +342,7 @@ const struct packet *packet_source_peek(struct packet_source *src, bool all)
 		}
 		if (make_packet(src, ev))
 			break;
-		queue_pass(q);
+		queue_pass(src, q);
 	}
 	/* A packet later than the slack keeps its place: the file stays in time order. */
 	src->current.ts_ns = ev->ts_mono + src->mono_to_real;
@@ -344,7 +358,7 @@ void packet_source_next(struct packet_source *src)
 	src->peeked = NULL;
 	if (!q || !queue_head(q))
 		return;
-	queue_pass(q);
+	queue_pass(src, q);
 	src->last_ts = src->current.ts_ns;
 }
 
@@ -361,6 +375,8 @@ int packet_source_counts(struct packet_source *src, int dev, struct packet_count
 		counts->accepted += per_cpu[cpu].accepted;
 		counts->lost += per_cpu[cpu].lost;
 	}
+	if (!src->filtering)
+		counts->seen = counts->accepted = src->passed[dev] + counts->lost;
 	return 0;
 }
 
@@ -372,6 +388,19 @@ static __u32 highest_ifindex(const struct packet_source_opts *opts)
 		if ((__u32)opts->devs[i].ifindex > highest)
 			highest = opts->devs[i].ifindex;
 	return highest;
+}
+
+static int index_devs(struct packet_source *src, const struct packet_source_opts *opts)
+{
+	src->n_ifindexes = highest_ifindex(opts) + 1;
+	src->dev_of_ifindex = malloc(src->n_ifindexes * sizeof(*src->dev_of_ifindex));
+	if (!src->dev_of_ifindex)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < src->n_ifindexes; i++)
+		src->dev_of_ifindex[i] = -1;
+	for (int i = 0; i < opts->n_devs; i++)
+		src->dev_of_ifindex[opts->devs[i].ifindex] = i;
+	return 0;
 }
 
 /* Every CPU's ring, from one mapping of the rings map: an entry each. */
@@ -405,6 +434,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 	}
 	src->skel->rodata->snaplen = opts->snaplen;
 	src->skel->rodata->ring_size = ring_size;
+	src->skel->rodata->filtering = src->filtering;
 	if (opts->owner_filter)
 		OWNER_FILTER_RODATA(src->skel->rodata, opts->owner_filter);
 	err = owner_maps_reuse(opts->owner_maps, src->skel->maps.owners, src->skel->maps.tuples,
@@ -413,7 +443,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		log_error("failed to share the socket owner maps: %s", strerror(-err));
 		return err;
 	}
-	bpf_map__set_max_entries(src->skel->maps.slots, highest_ifindex(opts) + 1);
+	bpf_map__set_max_entries(src->skel->maps.slots, src->n_ifindexes);
 	bpf_map__set_max_entries(src->skel->maps.rings, src->ncpus);
 	bpf_map__set_value_size(src->skel->maps.rings, entry);
 
@@ -446,13 +476,15 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 	src->n_devs = opts->n_devs;
 	src->mono_to_real = clock_mono_to_real();
 	src->ncpus = libbpf_num_possible_cpus();
+	src->filtering = opts->filter || (opts->owner_filter && owner_filter_set(opts->owner_filter));
 	src->hooks = calloc(2 * opts->n_devs + 1, sizeof(*src->hooks));
 	src->user_filters = calloc(opts->n_devs + 1, sizeof(*src->user_filters));
+	src->passed = calloc(opts->n_devs + 1, sizeof(*src->passed));
 	src->vlan_buf = malloc((size_t)opts->snaplen + 4);
 	if (src->ncpus > 0)
 		src->queues = calloc(src->ncpus, sizeof(*src->queues));
-	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->queues ||
-	    !src->vlan_buf) {
+	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->passed || !src->queues ||
+	    !src->vlan_buf || index_devs(src, opts)) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -500,6 +532,8 @@ void packet_source_close(struct packet_source *src)
 	for (int i = 0; src->user_filters && i < src->n_devs; i++)
 		filter_free(&src->user_filters[i]);
 	free(src->user_filters);
+	free(src->passed);
+	free(src->dev_of_ifindex);
 	free(src->hooks);
 	free(src);
 }
