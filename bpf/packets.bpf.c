@@ -52,9 +52,9 @@ struct {
  * and only for a filter its configuration. Each is a line that the traffic's
  * own work has evicted since the last packet, so a capture without filters
  * looks them up only to count a loss (bpf_stats in situ, keep-alive HTTPS:
- * ~330 -> ~300 ns a run). The ifindex array
- * holds words, not states: ifindexes run high on hosts that make many
- * interfaces, and a per-CPU entry for each would cost every CPU memory.
+ * ~330 -> ~300 ns a run). The ifindex array holds words, not states:
+ * ifindexes run high on hosts that make many interfaces, and a per-CPU entry
+ * for each would cost every CPU memory.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

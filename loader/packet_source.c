@@ -60,7 +60,7 @@ struct packet_source {
 	int *dev_of_ifindex; /* index into devs, -1 for none; up to the highest ifindex */
 	uint32_t n_ifindexes;
 	bool filtering;	     /* the TC programs count what they see; else only losses */
-	uint64_t *passed;    /* per dev: packets read, counted here when not filtering */
+	uint64_t *passed;    /* per dev: packets read, the count when not filtering */
 	int n_devs;
 	struct tc_hook *hooks; /* ingress and egress of each dev */
 	int n_hooks;
