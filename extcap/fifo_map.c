@@ -2,8 +2,37 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fifo_map.h"
+
+/*
+ * Pages of their own, which the kernel zeroes when first touched: calloc()
+ * would clear them all at once where malloc is set to keep large blocks in
+ * the heap (capture.c does while its eBPF objects load).
+ */
+static void *zeroed_pages(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void free_pages(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+static size_t slots_size(const struct fifo_map *m)
+{
+	return m->capacity * m->record_size;
+}
+
+static size_t index_size(const struct fifo_map *m)
+{
+	return (m->index_mask + 1) * sizeof(*m->index);
+}
 
 int fifo_map_init(struct fifo_map *m, size_t capacity, size_t record_size, size_t key_size,
 		  GHashFunc hash, GEqualFunc equal, void (*clear)(void *record))
@@ -13,18 +42,18 @@ int fifo_map_init(struct fifo_map *m, size_t capacity, size_t record_size, size_
 	memset(m, 0, sizeof(*m));
 	while (entries < 2 * capacity)
 		entries *= 2;
-	m->slots = calloc(capacity, record_size);
-	m->index = calloc(entries, sizeof(*m->index));
+	m->index_mask = entries - 1;
+	m->record_size = record_size;
+	m->capacity = capacity;
+	m->slots = zeroed_pages(slots_size(m));
+	m->index = zeroed_pages(index_size(m));
 	if (!m->slots || !m->index) {
-		free(m->slots);
-		free(m->index);
+		free_pages(m->slots, slots_size(m));
+		free_pages(m->index, index_size(m));
 		m->slots = NULL;
 		return -ENOMEM;
 	}
-	m->index_mask = entries - 1;
-	m->record_size = record_size;
 	m->key_size = key_size;
-	m->capacity = capacity;
 	m->hash = hash;
 	m->equal = equal;
 	m->clear = clear;
@@ -37,8 +66,8 @@ void fifo_map_destroy(struct fifo_map *m)
 		return;
 	for (size_t i = 0; m->clear && i < m->used; i++)
 		m->clear(m->slots + i * m->record_size);
-	free(m->slots);
-	free(m->index);
+	free_pages(m->slots, slots_size(m));
+	free_pages(m->index, index_size(m));
 	m->slots = NULL;
 }
 
