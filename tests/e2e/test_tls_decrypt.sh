@@ -4,12 +4,12 @@
 # OpenSSL servers (openssl s_server, nginx); every server and client starts
 # after the capture and none is told anything (no SSLKEYLOGFILE). OpenSSL
 # clients: curl (TLS 1.2 and 1.3, IPv4 and IPv6), python3's ssl, openssl
-# s_client with several TLS 1.2 and 1.3 suites and resumed sessions, and two
-# clients that use a private copy of libssl. GnuTLS on the other side
-# (gnutls-serv, gnutls-cli) proves the client side and the server side each
-# on its own. From the file alone, read once by tshark: every request and
-# every response is decrypted, every handshake has its secrets, each secret
-# comes before the packets it decrypts, none is empty or repeated.
+# s_client with several TLS 1.2 and 1.3 suites, resumed sessions and key
+# updates, and two clients that use a private copy of libssl. GnuTLS on the
+# other side (gnutls-serv, gnutls-cli) proves the client side and the server
+# side each on its own. From the file alone, read once by tshark: every
+# request and every response is decrypted, every handshake has its secrets,
+# each secret comes before the packets it decrypts, none is empty or repeated.
 # --keylog-file writes the same secrets; --no-tls writes none.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/tls_lib.sh"
@@ -135,6 +135,24 @@ resumed_s_client() { # ADDR NAME VERSION
 resumed_s_client "$S_ADDR" sc 1_3
 resumed_s_client "$S_ADDR" sc 1_2
 
+# TLS 1.3 key updates: s_client's K command updates its keys and asks the
+# server to update its own, before the request. No new secret is logged for
+# them: Wireshark derives each next generation from the traffic secrets of the
+# handshake, so request and response decrypt only if it followed both.
+tls_www_page sc-key-update
+{
+	printf 'K\n'
+	sleep 0.5
+	printf 'GET /sc-key-update HTTP/1.1\r\nHost: ecap.test\r\nConnection: close\r\n\r\n'
+	sleep 2 # the answer, before EOF on stdin ends s_client
+} | ip netns exec "$NS_A" timeout 20 openssl s_client -connect "$S_ADDR:$HTTPS_PORT" -CAfile "$CERT" \
+	-verify_return_error -tls1_3 >"$WORK/s_client-key-update.log" 2>&1 ||
+	fail "s_client with a key update: $(tail -5 "$WORK/s_client-key-update.log")"
+grep -qx KEYUPDATE "$WORK/s_client-key-update.log" && grep -qx hello "$WORK/s_client-key-update.log" ||
+	fail "s_client: no key update or no answer: $(tail -5 "$WORK/s_client-key-update.log")"
+made /sc-key-update 1
+HANDSHAKES=$((HANDSHAKES + 1))
+
 # 1b. OpenSSL clients alone (gnutls-serv gives no secrets): curl, python3,
 # a resumed s_client session.
 tls_curl "$NS_A" "https://$G_ADDR/g-curl-13" -- --tlsv1.3
@@ -209,6 +227,10 @@ grep -q "^handshakes=$HANDSHAKES with_secrets=$HANDSHAKES " <<<"$summary" ||
 tls_http_messages "$CAP" >"$WORK/http.txt"
 tls_assert_http "$WORK/http.txt" "$EXPECTED"
 echo "decrypted from the file alone: $REQUESTS requests and $REQUESTS responses"
+# The key updates themselves (handshake type 24), each side's, decrypted.
+key_updates=$(tshark -r "$CAP" -Y 'tls.handshake.type == 24' 2>/dev/null | wc -l)
+[ "$key_updates" -ge 2 ] || fail "$key_updates KeyUpdate messages decrypted, 2 made"
+echo "key updates decrypted: $key_updates"
 
 # --keylog-file: the same secrets as the DSBs.
 tls_dsb_lines "$CAP" >"$WORK/dsb.lines"
