@@ -142,6 +142,33 @@ static bool label_valid(const char *label)
 	return true;
 }
 
+/*
+ * The labels of the NSS key log format, as Wireshark reads them. OpenSSL 3
+ * also logs each TLS 1.3 key update through the function the uprobe per
+ * secret is on, as CLIENT_TRAFFIC_SECRET_N or SERVER_TRAFFIC_SECRET_N (a
+ * literal N): no reader takes those lines, Wireshark derives the updated
+ * keys itself from the _0 secrets.
+ */
+static bool label_read_by_wireshark(const char *label)
+{
+	static const char *const labels[] = {
+		"CLIENT_RANDOM",
+		"CLIENT_EARLY_TRAFFIC_SECRET",
+		"EARLY_EXPORTER_SECRET",
+		"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+		"SERVER_HANDSHAKE_TRAFFIC_SECRET",
+		"CLIENT_TRAFFIC_SECRET_0",
+		"SERVER_TRAFFIC_SECRET_0",
+		"EXPORTER_SECRET",
+	};
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		if (!strcmp(label, labels[i]))
+			return true;
+	}
+	return false;
+}
+
 static bool secret_valid(const struct tls_secret *sec)
 {
 	if (!label_valid(sec->label))
@@ -207,6 +234,8 @@ int secrets_add(struct secrets *s, const struct tls_secret *sec, char *line, siz
 		s->stats.invalid++;
 		return -EINVAL;
 	}
+	if (!label_read_by_wireshark(sec->label))
+		return 0;
 	len = format_line(sec, line, size);
 	if (len < 0)
 		return len;

@@ -54,6 +54,8 @@ void secrets_close(struct secrets *s);
  * Returns:
  *   1        a secret not seen before; the line is also in the key log file
  *   0        a repeat; @line is filled in all the same
+ *   0        a label Wireshark does not read (OpenSSL 3's lines for key
+ *            updates): nothing recorded, @line is ""
  *   -EINVAL  an invalid secret: a label that is empty, unterminated or not
  *            made of [A-Z0-9_], a secret_len of 0 or over TLS_MAX_SECRET_SIZE,
  *            or an all-zero secret or client_random (memory read before it was
