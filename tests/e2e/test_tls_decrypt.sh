@@ -136,7 +136,7 @@ resumed_s_client "$S_ADDR" sc 1_3
 resumed_s_client "$S_ADDR" sc 1_2
 
 # TLS 1.3 key updates: s_client's K command updates its keys and asks the
-# server to update its own, before the request. No new secret is logged for
+# server to update its own, before the request. The file holds no secret for
 # them: Wireshark derives each next generation from the traffic secrets of the
 # handshake, so request and response decrypt only if it followed both.
 tls_www_page sc-key-update
