@@ -140,16 +140,17 @@ resumed_s_client "$S_ADDR" sc 1_2
 # them: Wireshark derives each next generation from the traffic secrets of the
 # handshake, so request and response decrypt only if it followed both.
 tls_www_page sc-key-update
+log=$WORK/s_client-key-update.log
 {
 	printf 'K\n'
 	sleep 0.5
 	printf 'GET /sc-key-update HTTP/1.1\r\nHost: ecap.test\r\nConnection: close\r\n\r\n'
 	sleep 2 # the answer, before EOF on stdin ends s_client
-} | ip netns exec "$NS_A" timeout 20 openssl s_client -connect "$S_ADDR:$HTTPS_PORT" -CAfile "$CERT" \
-	-verify_return_error -tls1_3 >"$WORK/s_client-key-update.log" 2>&1 ||
-	fail "s_client with a key update: $(tail -5 "$WORK/s_client-key-update.log")"
-grep -qx KEYUPDATE "$WORK/s_client-key-update.log" && grep -qx hello "$WORK/s_client-key-update.log" ||
-	fail "s_client: no key update or no answer: $(tail -5 "$WORK/s_client-key-update.log")"
+} | ip netns exec "$NS_A" timeout 20 openssl s_client -connect "$S_ADDR:$HTTPS_PORT" \
+	-CAfile "$CERT" -verify_return_error -tls1_3 >"$log" 2>&1 ||
+	fail "s_client with a key update: $(tail -5 "$log")"
+grep -qx KEYUPDATE "$log" && grep -qx hello "$log" ||
+	fail "s_client: no key update or no answer: $(tail -5 "$log")"
 made /sc-key-update 1
 HANDSHAKES=$((HANDSHAKES + 1))
 
