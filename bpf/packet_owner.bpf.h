@@ -95,6 +95,25 @@ static __always_inline struct sock_owner *owner_of_tuple(struct sock_tuple *t)
 	return bpf_map_lookup_elem(&tuples, t);
 }
 
+/*
+ * A connected UDP socket is reported before its port is chosen: its first
+ * packet out tells the addresses of the packets coming back (as user space
+ * does for the packets' comments).
+ */
+static __always_inline void remember_udp_addresses(struct __sk_buff *skb, bool raw,
+						   struct sock_tuple *t, struct sock_owner *o)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (sk)
+		sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->protocol != IPPROTO_UDP)
+		return;
+	__builtin_memset(t, 0, sizeof(*t));
+	if (!parse_tuple(skb, raw, t))
+		bpf_map_update_elem(&tuples, t, o, BPF_NOEXIST);
+}
+
 /* The process behind a packet: its socket where TC knows it, else its addresses. */
 static __always_inline struct sock_owner *packet_owner(struct sock_tuple *t,
 						       struct __sk_buff *skb, __u8 dir, bool raw)
@@ -105,8 +124,10 @@ static __always_inline struct sock_owner *packet_owner(struct sock_tuple *t,
 
 	if (cookie) {
 		o = bpf_map_lookup_elem(&owners, &cookie);
-		if (o)
+		if (o) {
+			remember_udp_addresses(skb, raw, t, o);
 			return o;
+		}
 	}
 	__builtin_memset(t, 0, sizeof(*t));
 	if (parse_tuple(skb, raw, t))

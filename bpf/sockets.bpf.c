@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Which process owns which socket, without kprobes or fentry (the reference
- * kernel has neither): cgroup socket hooks see binds in the binding process,
- * tp_btf/inet_sock_set_state sees TCP sockets get their addresses (connect()
- * in the connecting process, accepted sockets in softirq), and
- * tp_btf/sock_send_length sees the process that really uses a socket, once
- * per change of user. tp_btf/sched_process_exec names programs.
+ * kernel has neither), and without a hook on every send or receive: each
+ * socket is reported when a process first uses it. cgroup hooks see binds,
+ * UDP connects and UDP datagrams sent with an address, in the calling
+ * thread; tp_btf/inet_sock_set_state sees TCP connects and listens in the
+ * caller, and connections getting their addresses (accepted ones in
+ * softirq); a sockops program sees the first thread that uses each new TCP
+ * connection. tp_btf/sched_process_exec names programs.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -144,57 +146,16 @@ static __always_inline void share_owner(const struct sock_event *ev)
 	record_tuple(ev, &owner);
 }
 
-/*
- * The thread last reported as a socket's user, by socket cookie: a direct-mapped
- * table of words, each the cookie's low half beside the thread id, so that
- * one aligned load reads both and no torn pair is ever seen. Socket-local
- * storage did this before, but its lookup (a helper call and three dependent
- * loads) cost more than the rest of the send hook on the CPU that sends.
- * Cookies count up, so recent sockets seldom share a slot; two that do and
- * take turns sending only cost repeated reports, which user space absorbs.
- */
-#define SENDER_SLOTS 16384
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SENDER_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} last_sender SEC(".maps");
-
-/* Reports the current thread as @sk's user, unless it was the last one reported. */
-static __always_inline void report_owner(struct sock *sk)
+/* Reports the current thread as @sk's user. */
+static __always_inline void report_owner(struct sock *sk, __u64 cookie)
 {
-	__u64 cookie = bpf_get_socket_cookie(sk), *last;
-	__u64 mark = cookie << 32 | (__u32)bpf_get_current_pid_tgid();
-	struct sock_event *ev;
+	struct sock_event *ev = owner_event(cookie);
 
-	last = bpf_map_lookup_elem(&last_sender, &(__u32){ cookie & (SENDER_SLOTS - 1) });
-	if (last && *last == mark)
-		return;
-	ev = owner_event(cookie);
 	if (!ev)
-		return; /* not remembered: the next send tries again */
+		return;
 	fill_sock(ev, sk);
 	share_owner(ev);
 	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
-	if (last)
-		*last = mark;
-}
-
-/*
- * A thread that sent data: the one really using the socket (a worker that
- * inherited it, another thread). Receiving is not watched: a socket that
- * only receives was bound, connected or accepted by its owner, which the
- * hooks below see, and a hook on every recv() cost keep-alive HTTPS ~2%.
- * Calls that moved nothing (EAGAIN) change no owner and cost no lookup.
- */
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(ecap_sock_send, struct sock *sk, int ret, int flags)
-{
-	if (ret > 0 && is_inet(sk))
-		report_owner(sk);
-	return 0;
 }
 
 /* A connection belongs to who connected it, or, accepted, to its listener's process. */
@@ -232,7 +193,7 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
 
 	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
 		if (is_inet(sk))
-			report_owner(sk);
+			report_owner(sk, bpf_get_socket_cookie(sk));
 		return 0;
 	}
 	if (newstate != TCP_ESTABLISHED && !(newstate == TCP_CLOSE && oldstate == TCP_SYN_SENT))
@@ -248,45 +209,158 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
 }
 
 /*
- * A bound UDP socket or TCP listener belongs to the binder before anything is
- * sent. Each hook may read only its own family's address fields, so the
- * family is a constant here, not a test.
+ * A socket as the cgroup hooks see it. Each hook may read only its own
+ * family's address fields, so the family is a constant here, not a test.
  */
-static __always_inline int report_bind(struct bpf_sock *ctx, bool ipv6)
+static __always_inline void report_bpf_sock(struct bpf_sock *sk, __u64 cookie, bool ipv6)
 {
-	struct sock_event *ev = owner_event(bpf_get_socket_cookie(ctx));
+	struct sock_event *ev = owner_event(cookie);
 	__u32 *laddr;
 
 	if (!ev)
-		return 1;
+		return;
 	ev->family = ipv6 ? AF_INET6 : AF_INET;
-	ev->protocol = ctx->protocol;
-	ev->lport = ctx->src_port;
+	ev->protocol = sk->protocol;
+	ev->lport = sk->src_port;
 	laddr = (__u32 *)ev->laddr;
 	/* The context allows 4-byte loads only. */
 	if (ipv6) {
-		laddr[0] = ctx->src_ip6[0];
-		laddr[1] = ctx->src_ip6[1];
-		laddr[2] = ctx->src_ip6[2];
-		laddr[3] = ctx->src_ip6[3];
+		laddr[0] = sk->src_ip6[0];
+		laddr[1] = sk->src_ip6[1];
+		laddr[2] = sk->src_ip6[2];
+		laddr[3] = sk->src_ip6[3];
 	} else {
-		laddr[0] = ctx->src_ip4;
+		laddr[0] = sk->src_ip4;
 	}
 	share_owner(ev);
 	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
-	return 1; /* allow */
 }
 
+/* A bound UDP socket or TCP listener belongs to the binder before anything is sent. */
 SEC("cgroup/post_bind4")
 int ecap_post_bind4(struct bpf_sock *ctx)
 {
-	return report_bind(ctx, false);
+	report_bpf_sock(ctx, bpf_get_socket_cookie(ctx), false);
+	return 1; /* allow */
 }
 
 SEC("cgroup/post_bind6")
 int ecap_post_bind6(struct bpf_sock *ctx)
 {
-	return report_bind(ctx, true);
+	report_bpf_sock(ctx, bpf_get_socket_cookie(ctx), true);
+	return 1;
+}
+
+/*
+ * A connected UDP socket belongs to who connected it. Its port is chosen
+ * after this hook, so it is known by its cookie only; user space learns its
+ * addresses from its first packet out. TCP connects are seen as SYN_SENT.
+ */
+static __always_inline int report_udp_connect(struct bpf_sock_addr *ctx, bool ipv6)
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	if (sk && ctx->protocol == IPPROTO_UDP)
+		report_bpf_sock(sk, bpf_get_socket_cookie(ctx), ipv6);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int ecap_connect4(struct bpf_sock_addr *ctx)
+{
+	return report_udp_connect(ctx, false);
+}
+
+SEC("cgroup/connect6")
+int ecap_connect6(struct bpf_sock_addr *ctx)
+{
+	return report_udp_connect(ctx, true);
+}
+
+/*
+ * The thread last reported as an unconnected UDP socket's sender, by socket
+ * cookie: a direct-mapped table of words, each the cookie's low half beside
+ * the thread id, so that one aligned load reads both and no torn pair is
+ * ever seen. Cookies count up, so recent sockets seldom share a slot; two
+ * that do and take turns sending only cost repeated reports.
+ */
+#define SENDER_SLOTS 16384
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SENDER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} last_sender SEC(".maps");
+
+/*
+ * A datagram sent with an address (sendto), which the kernel bound to a port
+ * just before if it had none: the sender owns the socket. The hook runs for
+ * every such datagram, so each thread is reported once per socket.
+ */
+static __always_inline int report_udp_sender(struct bpf_sock_addr *ctx, bool ipv6)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx), *last;
+	__u64 mark = cookie << 32 | (__u32)bpf_get_current_pid_tgid();
+	struct bpf_sock *sk = ctx->sk;
+
+	if (!sk)
+		return 1;
+	last = bpf_map_lookup_elem(&last_sender, &(__u32){ cookie & (SENDER_SLOTS - 1) });
+	if (last && *last == mark)
+		return 1;
+	report_bpf_sock(sk, cookie, ipv6);
+	if (last)
+		*last = mark;
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int ecap_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return report_udp_sender(ctx, false);
+}
+
+SEC("cgroup/sendmsg6")
+int ecap_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return report_udp_sender(ctx, true);
+}
+
+/*
+ * A TCP connection's user is the first thread that sends on it or acknowledges
+ * what it reads, holding the socket's lock: a prefork server's worker, not
+ * the master that listened; the thread a server hands a connection to. The
+ * kernel calls this program for a connection's header options only while
+ * asked to: from its establishment until that first use, so established
+ * connections cost nothing (a hook on every send cost keep-alive HTTPS ~2%).
+ * Softirq sends (ACKs, retransmissions) run while no one holds the lock.
+ */
+SEC("sockops")
+int ecap_sock_ops(struct bpf_sock_ops *skops)
+{
+	struct bpf_sock *bsk;
+	struct tcp_sock *tp;
+
+	switch (skops->op) {
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+							 BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+		return 1;
+	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
+		break;
+	default:
+		return 1;
+	}
+	bsk = skops->sk;
+	tp = bsk ? bpf_skc_to_tcp_sock(bsk) : NULL;
+	if (!tp || !tp->inet_conn.icsk_inet.sk.sk_lock.owned)
+		return 1;
+	report_owner((struct sock *)tp, bpf_get_socket_cookie(skops));
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
+						 ~BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+	return 1;
 }
 
 SEC("tp_btf/sched_process_exec")

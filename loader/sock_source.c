@@ -474,6 +474,24 @@ static struct owner_rec *find_by_tuple(struct sock_source *src, const struct pkt
 }
 
 /*
+ * A connected UDP socket is reported before its port is chosen (sockets.bpf.c):
+ * its first packet out, which names the socket, tells the addresses that
+ * the packets coming back will carry.
+ */
+static void learn_addresses(struct sock_source *src, const struct pkt_tuple *t,
+			    const struct owner_rec *rec)
+{
+	struct tuple_key key = { .family = t->family, .protocol = t->protocol,
+				 .lport = t->sport, .rport = t->dport };
+
+	if (t->protocol != IPPROTO_UDP || find_by_tuple(src, t, true))
+		return;
+	memcpy(key.laddr, t->saddr, sizeof(key.laddr));
+	memcpy(key.raddr, t->daddr, sizeof(key.raddr));
+	put_tuple(src, &key, rec);
+}
+
+/*
  * By the socket the kernel named, else by addresses; on loopback both ends
  * are ours: the receiver first, as for any inbound packet.
  */
@@ -488,6 +506,8 @@ static struct owner_rec *owner_of_packet(struct sock_source *src, const struct p
 		return cached;
 	if (pkt->sock_cookie)
 		rec = gen_table_lookup(&src->by_cookie, &pkt->sock_cookie);
+	if (rec && t && outbound)
+		learn_addresses(src, t, rec);
 	if (!rec && t)
 		rec = find_by_tuple(src, t, outbound);
 	if (!rec && t)
@@ -585,11 +605,15 @@ static void destroy_link(gpointer link)
 	bpf_link__destroy(link);
 }
 
-/* Bind hooks see every process only from the root of the cgroup v2 tree. */
+/* cgroup hooks see every process only from the root of the cgroup v2 tree. */
 static int attach_cgroup_hooks(struct sock_source *src)
 {
-	struct bpf_program *progs[] = { src->skel->progs.ecap_post_bind4,
-					src->skel->progs.ecap_post_bind6 };
+	struct bpf_program *progs[] = {
+		src->skel->progs.ecap_post_bind4, src->skel->progs.ecap_post_bind6,
+		src->skel->progs.ecap_connect4,	  src->skel->progs.ecap_connect6,
+		src->skel->progs.ecap_sendmsg4,	  src->skel->progs.ecap_sendmsg6,
+		src->skel->progs.ecap_sock_ops,
+	};
 	int fd = open(src->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)

@@ -2,9 +2,14 @@
 """Bounded test traffic for the end-to-end tests.
 
   traffic.py tcp-server ADDR PORT READY_FILE    echo one TCP connection, then exit
+  traffic.py tcp-prefork-server ADDR PORT READY_FILE WORKER_PID_FILE
+                                                listen, then fork a worker that
+                                                echoes one connection (as nginx's)
   traffic.py tcp-client ADDR PORT SIZE...       send each SIZE bytes, wait for the echo
   traffic.py udp-server ADDR PORT READY_FILE N  echo N datagrams, then exit
   traffic.py udp-client ADDR PORT SIZE...       send each datagram, wait for the echo
+  traffic.py udp-connected-client ADDR PORT SIZE...
+                                                the same from a connected socket
   traffic.py udp-send ADDR PORT TEXT            one datagram, no answer expected
   traffic.py udp-burst ADDR PORT SIZE N [GAP]   N datagrams of SIZE bytes, back to back
                                                 or GAP seconds apart
@@ -18,6 +23,7 @@
 Every call gives up after TIMEOUT seconds, so no test can hang on it.
 """
 import fcntl
+import os
 import select
 import socket
 import struct
@@ -46,21 +52,47 @@ def recv_exactly(sock, size):
     return data
 
 
+def listener(addr, port):
+    srv = socket.socket(family(addr), socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.settimeout(TIMEOUT)
+    srv.bind((addr, int(port)))
+    srv.listen(1)
+    return srv
+
+
+def echo_one(srv):
+    conn, _ = srv.accept()
+    with conn:
+        conn.settimeout(TIMEOUT)
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            conn.sendall(data)
+
+
 def tcp_server(addr, port, ready):
-    with socket.socket(family(addr), socket.SOCK_STREAM) as srv:
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.settimeout(TIMEOUT)
-        srv.bind((addr, int(port)))
-        srv.listen(1)
+    with listener(addr, port) as srv:
         open(ready, "w").close()
-        conn, _ = srv.accept()
-        with conn:
-            conn.settimeout(TIMEOUT)
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                conn.sendall(data)
+        echo_one(srv)
+
+
+def tcp_prefork_server(addr, port, ready, worker_pid_file):
+    with listener(addr, port) as srv:
+        worker = os.fork()
+        if worker == 0:
+            try:
+                echo_one(srv)
+                time.sleep(1)  # a worker outlives its connection
+            finally:
+                os._exit(0)
+        with open(worker_pid_file, "w") as f:
+            f.write(f"{worker}\n")
+        open(ready, "w").close()
+        _, status = os.waitpid(worker, 0)
+        if status:
+            sys.exit(f"the worker failed: status {status}")
 
 
 def tcp_client(addr, port, *sizes):
@@ -88,6 +120,16 @@ def udp_client(addr, port, *sizes):
             sock.sendto(payload(size), (addr, int(port)))
             data, _ = sock.recvfrom(65536)
             if data != payload(size):
+                raise RuntimeError(f"echo of {size}-byte datagram differs")
+
+
+def udp_connected_client(addr, port, *sizes):
+    with socket.socket(family(addr), socket.SOCK_DGRAM) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.connect((addr, int(port)))
+        for size in map(int, sizes):
+            sock.send(payload(size))
+            if sock.recv(65536) != payload(size):
                 raise RuntimeError(f"echo of {size}-byte datagram differs")
 
 
@@ -150,9 +192,11 @@ def tls_hello(addr, port):
 
 COMMANDS = {
     "tcp-server": tcp_server,
+    "tcp-prefork-server": tcp_prefork_server,
     "tcp-client": tcp_client,
     "udp-server": udp_server,
     "udp-client": udp_client,
+    "udp-connected-client": udp_connected_client,
     "udp-send": udp_send,
     "udp-burst": udp_burst,
     "tls-hello": tls_hello,
