@@ -25,6 +25,18 @@ struct {
 	__type(value, struct sock_owner);
 } tuples SEC(".maps");
 
+/*
+ * A connected UDP socket's cookie, in the socket itself: on loopback, where
+ * only the copy of a packet coming in is captured, TC finds the socket a
+ * datagram goes to but has no other way to its cookie.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} udp_cookies SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_FILTER_PIDS);

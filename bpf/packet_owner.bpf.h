@@ -7,6 +7,7 @@
 #ifndef ECAP_PACKET_OWNER_BPF_H
 #define ECAP_PACKET_OWNER_BPF_H
 
+#include <bpf/bpf_endian.h>
 #include "owners.bpf.h"
 #include "packets.h"
 
@@ -95,6 +96,62 @@ static __always_inline struct sock_owner *owner_of_tuple(struct sock_tuple *t)
 	return bpf_map_lookup_elem(&tuples, t);
 }
 
+#define LOOPBACK_IFINDEX 1 /* in every network namespace */
+
+static __always_inline bool is_udp(struct __sk_buff *skb)
+{
+	__u32 off = skb->protocol == bpf_htons(ETH_P_IP)     ? ETH_HLEN + 9
+		    : skb->protocol == bpf_htons(ETH_P_IPV6) ? ETH_HLEN + 6
+							     : 0;
+	__u8 next;
+
+	return off && !bpf_skb_load_bytes(skb, off, &next, 1) && next == IPPROTO_UDP;
+}
+
+/*
+ * The cookie of the socket a UDP datagram on loopback goes to, where the
+ * cgroup hooks kept one (a connected socket); 0 otherwise. Inbound packets
+ * name no socket, and a connected UDP socket's addresses are learned from
+ * its packets out, which loopback does not show (they are captured coming in).
+ */
+static __always_inline __u64 loopback_udp_receiver(struct __sk_buff *skb)
+{
+	struct bpf_sock_tuple bt = {};
+	struct sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u64 *stored, cookie = 0;
+	__u32 size = sizeof(bt.ipv4);
+
+	if (skb->ifindex != LOOPBACK_IFINDEX || !is_udp(skb) || parse_tuple(skb, false, &t))
+		return 0;
+	if (t.family == AF_INET) {
+		__builtin_memcpy(&bt.ipv4.saddr, t.laddr, 4);
+		__builtin_memcpy(&bt.ipv4.daddr, t.raddr, 4);
+		bt.ipv4.sport = bpf_htons(t.lport);
+		bt.ipv4.dport = bpf_htons(t.rport);
+	} else {
+		__builtin_memcpy(bt.ipv6.saddr, t.laddr, 16);
+		__builtin_memcpy(bt.ipv6.daddr, t.raddr, 16);
+		bt.ipv6.sport = bpf_htons(t.lport);
+		bt.ipv6.dport = bpf_htons(t.rport);
+		size = sizeof(bt.ipv6);
+	}
+	sk = bpf_sk_lookup_udp(skb, &bt, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	stored = bpf_sk_storage_get(&udp_cookies, sk, NULL, 0);
+	if (stored)
+		cookie = *stored;
+	bpf_sk_release(sk);
+	return cookie;
+}
+
+/* The socket a packet belongs to, by cookie, where TC can tell; 0 where not. */
+static __always_inline __u64 packet_cookie(struct __sk_buff *skb, __u8 dir)
+{
+	return dir == PKT_DIR_OUTBOUND ? bpf_get_socket_cookie(skb) : loopback_udp_receiver(skb);
+}
+
 /*
  * A connected UDP socket is reported before its port is chosen: its first
  * packet out tells the addresses of the packets coming back (as user space
@@ -114,11 +171,11 @@ static __always_inline void remember_udp_addresses(struct __sk_buff *skb, bool r
 		bpf_map_update_elem(&tuples, t, o, BPF_NOEXIST);
 }
 
-/* The process behind a packet: its socket where TC knows it, else its addresses. */
+/* The process behind a packet: its socket (@cookie) where TC knows it, else its addresses. */
 static __always_inline struct sock_owner *packet_owner(struct sock_tuple *t,
-						       struct __sk_buff *skb, __u8 dir, bool raw)
+						       struct __sk_buff *skb, __u8 dir, bool raw,
+						       __u64 cookie)
 {
-	__u64 cookie = dir == PKT_DIR_OUTBOUND ? bpf_get_socket_cookie(skb) : 0;
 	struct sock_tuple copy;
 	struct sock_owner *o;
 

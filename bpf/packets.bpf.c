@@ -152,7 +152,7 @@ static __always_inline struct iface_state *iface_state(__u32 ifindex, __u32 *slo
 }
 
 /* How many bytes of the packet the owner and capture filters want, counted; 0 for none. */
-static __always_inline __u64 filtered_len(struct __sk_buff *skb, __u8 dir)
+static __always_inline __u64 filtered_len(struct __sk_buff *skb, __u8 dir, __u64 cookie)
 {
 	struct iface_state *st;
 	__u32 slot;
@@ -164,7 +164,7 @@ static __always_inline __u64 filtered_len(struct __sk_buff *skb, __u8 dir)
 	st->seen++;
 	if (owner_filter_set()) {
 		struct sock_tuple tuple;
-		struct sock_owner *owner = packet_owner(&tuple, skb, dir, st->raw);
+		struct sock_owner *owner = packet_owner(&tuple, skb, dir, st->raw, cookie);
 
 		if (!owner || !owner_allowed(owner))
 			return 0;
@@ -188,7 +188,8 @@ static __always_inline void count_lost(__u32 ifindex)
 static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 {
 	__u32 ifindex = skb->ifindex, cpu = bpf_get_smp_processor_id();
-	__u64 now = bpf_ktime_get_ns(), cap = filtering ? filtered_len(skb, dir) : MAX_SNAPLEN;
+	__u64 now = bpf_ktime_get_ns(), cookie = packet_cookie(skb, dir);
+	__u64 cap = filtering ? filtered_len(skb, dir, cookie) : MAX_SNAPLEN;
 	struct pkt_event ev;
 	struct ring_head *ring;
 
@@ -204,7 +205,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 
 	__builtin_memset(&ev, 0, sizeof(ev));
 	ev.ts_mono = now;
-	ev.sock_cookie = dir == PKT_DIR_OUTBOUND ? bpf_get_socket_cookie(skb) : 0;
+	ev.sock_cookie = cookie;
 	ev.ifindex = ifindex;
 	ev.len = skb->len;
 	ev.cap_len = cap;

@@ -253,15 +253,21 @@ int ecap_post_bind6(struct bpf_sock *ctx)
 
 /*
  * A connected UDP socket belongs to who connected it. Its port is chosen
- * after this hook, so it is known by its cookie only; user space learns its
- * addresses from its first packet out. TCP connects are seen as SYN_SENT.
+ * after this hook, so it is known by its cookie only: its first packet out
+ * tells its addresses, and on loopback TC finds it by the cookie kept here.
+ * TCP connects are seen as SYN_SENT.
  */
 static __always_inline int report_udp_connect(struct bpf_sock_addr *ctx, bool ipv6)
 {
+	__u64 cookie = bpf_get_socket_cookie(ctx), *stored;
 	struct bpf_sock *sk = ctx->sk;
 
-	if (sk && ctx->protocol == IPPROTO_UDP)
-		report_bpf_sock(sk, bpf_get_socket_cookie(ctx), ipv6);
+	if (!sk || ctx->protocol != IPPROTO_UDP)
+		return 1;
+	report_bpf_sock(sk, cookie, ipv6);
+	stored = bpf_sk_storage_get(&udp_cookies, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (stored)
+		*stored = cookie;
 	return 1;
 }
 

@@ -8,7 +8,7 @@ bool owner_filter_set(const struct owner_filter *f)
 }
 
 int owner_maps_reuse(const struct owner_maps *m, struct bpf_map *owners, struct bpf_map *tuples,
-		     struct bpf_map *pids)
+		     struct bpf_map *pids, struct bpf_map *udp_cookies)
 {
 	int err = 0;
 
@@ -20,6 +20,8 @@ int owner_maps_reuse(const struct owner_maps *m, struct bpf_map *owners, struct 
 		err = bpf_map__reuse_fd(tuples, m->tuples);
 	if (!err && m->pids >= 0)
 		err = bpf_map__reuse_fd(pids, m->pids);
+	if (!err && m->udp_cookies >= 0)
+		err = bpf_map__reuse_fd(udp_cookies, m->udp_cookies);
 	return err;
 }
 

@@ -30,6 +30,7 @@ struct owner_maps {
 	int owners;
 	int tuples;
 	int pids;
+	int udp_cookies;
 };
 
 bool owner_filter_set(const struct owner_filter *f);
@@ -50,6 +51,6 @@ struct bpf_map;
 
 /* Makes an object about to load use the maps @m already holds. Returns 0 or -errno. */
 int owner_maps_reuse(const struct owner_maps *m, struct bpf_map *owners, struct bpf_map *tuples,
-		     struct bpf_map *pids);
+		     struct bpf_map *pids, struct bpf_map *udp_cookies);
 
 #endif

@@ -438,7 +438,7 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 	if (opts->owner_filter)
 		OWNER_FILTER_RODATA(src->skel->rodata, opts->owner_filter);
 	err = owner_maps_reuse(opts->owner_maps, src->skel->maps.owners, src->skel->maps.tuples,
-			       src->skel->maps.filter_pids);
+			       src->skel->maps.filter_pids, src->skel->maps.udp_cookies);
 	if (err) {
 		log_error("failed to share the socket owner maps: %s", strerror(-err));
 		return err;

@@ -676,6 +676,7 @@ void sock_source_maps(const struct sock_source *src, struct owner_maps *maps)
 	maps->owners = bpf_map__fd(src->skel->maps.owners);
 	maps->tuples = bpf_map__fd(src->skel->maps.tuples);
 	maps->pids = bpf_map__fd(src->skel->maps.filter_pids);
+	maps->udp_cookies = bpf_map__fd(src->skel->maps.udp_cookies);
 }
 
 int sock_source_open(struct sock_source **out, const struct owner_filter *filter)

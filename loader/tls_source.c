@@ -580,7 +580,8 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 		configure(src, opts);
 	if (!err)
 		err = owner_maps_reuse(opts->owner_maps, src->skel->maps.owners,
-				       src->skel->maps.tuples, src->skel->maps.filter_pids);
+				       src->skel->maps.tuples, src->skel->maps.filter_pids,
+				       src->skel->maps.udp_cookies);
 	if (!err)
 		err = tls_bpf__load(src->skel);
 	/* What was probed ahead while the programs loaded. */

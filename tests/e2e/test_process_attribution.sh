@@ -2,13 +2,15 @@
 # Every packet of a local TCP or UDP socket carries its process, both
 # directions, IPv4 and IPv6: short-lived curl clients, a server, the worker
 # of a prefork server (not the process that listened), UDP senders with and
-# without connect(), and a connection opened before the capture started. From the saved
+# without connect(), and a connection opened before the capture started. On
+# loopback, where a packet is its receiver's, a connected UDP client's
+# replies carry the client. From the saved
 # file alone, `ecap.pid == N` (the plugin's field) selects exactly the packets
 # of process N's connection, and comm, exe and uid are what /proc said.
 source "$(dirname "$0")/lib.sh"
 
 two_hosts
-PORT_HTTP=8080 PORT_HOLD=7001 PORT_SERVER=7002 PORT_UDP=7003 PORT_FORK=7004 PORT_UDPC=7005
+PORT_HTTP=8080 PORT_HOLD=7001 PORT_SERVER=7002 PORT_UDP=7003 PORT_FORK=7004 PORT_UDPC=7005 PORT_LO=7006
 
 # Runs ARGS in namespace NS in the foreground, its pid (exec keeps it) in PIDFILE.
 run_as() { # NS PIDFILE ARGS...
@@ -44,7 +46,8 @@ held_pid=$(cat "$WORK/held.pid")
 held_proc=$(cat "/proc/$held_pid/comm")
 py_exe=$(readlink "/proc/$held_pid/exe")
 
-ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" --no-tls -w "$WORK/out.pcapng" 2>"$WORK/ecap.log" &
+ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" -i lo --no-tls -w "$WORK/out.pcapng" \
+	2>"$WORK/ecap.log" &
 ecap=$!
 started $ecap
 wait_for_size "$WORK/out.pcapng" 100
@@ -84,6 +87,13 @@ started $!
 wait_for_size "$WORK/ready" 0
 run_as "$NS_A" "$WORK/udpc.pid" python3 "$E2E_DIR/traffic.py" udp-connected-client "$ADDR_B" \
 	$PORT_UDPC 10 20 || fail "the connected UDP client failed"
+rm -f "$WORK/ready"
+run_as "$NS_A" "$WORK/udp-lo-server.pid" python3 "$E2E_DIR/traffic.py" udp-server 127.0.0.1 \
+	$PORT_LO "$WORK/ready" 2 &
+started $!
+wait_for_size "$WORK/ready" 0
+run_as "$NS_A" "$WORK/udp-lo.pid" python3 "$E2E_DIR/traffic.py" udp-connected-client 127.0.0.1 \
+	$PORT_LO 10 20 || fail "the connected UDP client on loopback failed"
 echo go >"$WORK/go"
 wait $held_job || fail "the connection from before the capture failed"
 sleep 0.5
@@ -128,6 +138,15 @@ check_process "prefork worker" "$(cat "$WORK/worker.pid")" "tcp.port == $PORT_FO
 check_process "UDP client" "$(cat "$WORK/udp.pid")" "udp.port == $PORT_UDP" python3 "$py_exe"
 check_process "connected UDP client" "$(cat "$WORK/udpc.pid")" "udp.port == $PORT_UDPC" python3 \
 	"$py_exe"
+for side in "client udp.srcport $(cat "$WORK/udp-lo.pid")" \
+	"server udp.dstport $(cat "$WORK/udp-lo-server.pid")"; do
+	read -r who port_field pid <<<"$side"
+	by_pid=$(frames "ecap.pid == $pid")
+	[ -n "$by_pid" ] && [ "$by_pid" = "$(frames "$port_field == $PORT_LO")" ] ||
+		fail "loopback UDP $who (pid $pid): ecap.pid selects [$by_pid], the datagrams to it \
+are [$(frames "$port_field == $PORT_LO")]"
+done
+echo "loopback UDP: each datagram carries its receiver, the connected client included"
 check_process "connection from before" "$held_pid" "tcp.port == $PORT_HOLD" "$held_proc" "$py_exe"
 
 # No socket event was lost on the way (the first ISB's comment counts them).
