@@ -3,7 +3,7 @@
 # CPU 0, wrk to CPU 1, as in tls_nginx.sh) under `perf record -a` with the
 # cpu-clock event, which needs no PMU. Prints, for each CPU, the share of its
 # samples that went to the traffic (nginx, wrk), to ecap-tls, to each of our
-# eBPF programs and the tracepoint dispatch in front of the send hook, and
+# eBPF programs and the tracepoint dispatch in front of the socket hooks, and
 # idle time. With both programs pinned, the CPU that is never idle limits
 # requests/s, and only what runs there costs requests (where-the-time-goes.md,
 # session 10). Not a test and not part of run.sh: a tool for profiling by
@@ -65,7 +65,7 @@ perf report -i "$WORK/perf.data" --no-children --sort cpu,comm,sym -g none \
 	}
 	END {
 		n = split("nginx (the rest)|wrk (the rest)|ecap-tls|ecap_ingress|ecap_egress|" \
-			  "ecap_sock_send|tracepoint dispatch|ecap_sock_state|ecap_log_secret|" \
+			  "ecap_sock_ops|tracepoint dispatch|ecap_sock_state|ecap_handshake_done|" \
 			  "other|idle", order, "|")
 		for (c = 0; c in total; c++) {
 			printf "CPU %d:", c

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Which process owns which socket, without kprobes or fentry (the reference
- * kernel has neither), and without a hook on every send or receive: each
- * socket is reported when a process first uses it. cgroup hooks see binds,
+ * kernel has neither), and without a hook on the sends of a TCP connection or
+ * a connected UDP socket: each socket is reported when a process first uses it. cgroup hooks see binds,
  * UDP connects and UDP datagrams sent with an address, in the calling
  * thread; tp_btf/inet_sock_set_state sees TCP connects and listens in the
  * caller, and connections getting their addresses (accepted ones in

@@ -32,8 +32,7 @@ struct sock_event {
 	char filename[SOCK_FILENAME_SIZE]; /* SOCK_EVENT_EXEC */
 };
 
-/* Who used a socket last: for the capture's owner filter, and so that repeated
- * sends by the same thread cost no event. */
+/* Who uses a socket, for the capture's owner filter. */
 struct sock_owner {
 	__u32 pid;
 	__u32 tid;

@@ -714,8 +714,8 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 	}
 	err = src->cgroup_root[0] ? attach_cgroup_hooks(src) : -ENOENT;
 	if (err)
-		log_warn("no cgroup v2 bind hooks (%s): a server is known by its first packet "
-			 "read or written", strerror(-err));
+		log_warn("no cgroup v2 socket hooks (%s): binds, UDP sockets and who uses an "
+			 "accepted connection go unreported", strerror(-err));
 	err = ring_reader_open(&src->ring, bpf_map__fd(src->skel->maps.sock_events),
 			       bpf_map__max_entries(src->skel->maps.sock_events));
 	if (err) {

@@ -205,7 +205,7 @@ capture "$USER_A" "$WORK/bin/ecap-tls" "$WORK/out-a/a.pcapng" "$WORK/ports-a"
 assert_packets "$WORK/out-a/a.pcapng" "$WORK/ports-a" "$USER_A"
 assert_secrets "$WORK/out-a/a.pcapng" "$WORK/ports-a" "$USER_A"
 echo "as $USER_A: every connection captured; secrets and comments of $USER_A's alone"
-noise=$(grep -v -e ' packets captured, ' -e '^ecap-tls: TLS: ' -e 'no cgroup v2 bind hooks' \
+noise=$(grep -v -e ' packets captured, ' -e '^ecap-tls: TLS: ' -e 'no cgroup v2 socket hooks' \
 	"$WORK/out-a/a.pcapng.err" || true)
 [ -z "$noise" ] || fail "as $USER_A, stderr says more than expected: $noise"
 # The others' handshakes did not wait for secrets that never come (they
