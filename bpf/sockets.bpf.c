@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Which process owns which socket, without kprobes or fentry (the reference
- * kernel has neither), and without a hook on the sends of a TCP connection or
- * a connected UDP socket: each socket is reported when a process first uses it. cgroup hooks see binds,
- * UDP connects and UDP datagrams sent with an address, in the calling
- * thread; tp_btf/inet_sock_set_state sees TCP connects and listens in the
- * caller, and connections getting their addresses (accepted ones in
- * softirq); a sockops program sees the first thread that uses each new TCP
- * connection. tp_btf/sched_process_exec names programs.
+ * kernel has neither) and without a hook on the sends of a TCP connection or
+ * a connected UDP socket: each socket is reported when a process first uses
+ * it. cgroup hooks see binds, UDP connects and UDP datagrams sent with an
+ * address, in the calling thread; tp_btf/inet_sock_set_state sees TCP
+ * connects and listens in the caller, and connections getting their
+ * addresses (accepted ones in softirq); a sockops program sees the first
+ * thread that uses each new TCP connection. tp_btf/sched_process_exec names
+ * programs.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -146,16 +147,17 @@ static __always_inline void share_owner(const struct sock_event *ev)
 	record_tuple(ev, &owner);
 }
 
-/* Reports the current thread as @sk's user. */
-static __always_inline void report_owner(struct sock *sk, __u64 cookie)
+/* Reports the current thread as @sk's user; false when the ring is full. */
+static __always_inline bool report_owner(struct sock *sk, __u64 cookie)
 {
 	struct sock_event *ev = owner_event(cookie);
 
 	if (!ev)
-		return;
+		return false;
 	fill_sock(ev, sk);
 	share_owner(ev);
 	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
+	return true;
 }
 
 /* A connection belongs to who connected it, or, accepted, to its listener's process. */
@@ -212,13 +214,13 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
  * A socket as the cgroup hooks see it. Each hook may read only its own
  * family's address fields, so the family is a constant here, not a test.
  */
-static __always_inline void report_bpf_sock(struct bpf_sock *sk, __u64 cookie, bool ipv6)
+static __always_inline bool report_bpf_sock(struct bpf_sock *sk, __u64 cookie, bool ipv6)
 {
 	struct sock_event *ev = owner_event(cookie);
 	__u32 *laddr;
 
 	if (!ev)
-		return;
+		return false;
 	ev->family = ipv6 ? AF_INET6 : AF_INET;
 	ev->protocol = sk->protocol;
 	ev->lport = sk->src_port;
@@ -234,6 +236,7 @@ static __always_inline void report_bpf_sock(struct bpf_sock *sk, __u64 cookie, b
 	}
 	share_owner(ev);
 	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
+	return true;
 }
 
 /* A bound UDP socket or TCP listener belongs to the binder before anything is sent. */
@@ -259,11 +262,12 @@ int ecap_post_bind6(struct bpf_sock *ctx)
  */
 static __always_inline int report_udp_connect(struct bpf_sock_addr *ctx, bool ipv6)
 {
-	__u64 cookie = bpf_get_socket_cookie(ctx), *stored;
 	struct bpf_sock *sk = ctx->sk;
+	__u64 cookie, *stored;
 
 	if (!sk || ctx->protocol != IPPROTO_UDP)
 		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
 	report_bpf_sock(sk, cookie, ipv6);
 	stored = bpf_sk_storage_get(&udp_cookies, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (stored)
@@ -302,7 +306,7 @@ struct {
 /*
  * A datagram sent with an address (sendto), which the kernel bound to a port
  * just before if it had none: the sender owns the socket. The hook runs for
- * every such datagram, so each thread is reported once per socket.
+ * every such datagram, so a thread is reported only when it takes over.
  */
 static __always_inline int report_udp_sender(struct bpf_sock_addr *ctx, bool ipv6)
 {
@@ -315,8 +319,8 @@ static __always_inline int report_udp_sender(struct bpf_sock_addr *ctx, bool ipv
 	last = bpf_map_lookup_elem(&last_sender, &(__u32){ cookie & (SENDER_SLOTS - 1) });
 	if (last && *last == mark)
 		return 1;
-	report_bpf_sock(sk, cookie, ipv6);
-	if (last)
+	/* Not remembered when the ring is full: the next datagram tries again. */
+	if (report_bpf_sock(sk, cookie, ipv6) && last)
 		*last = mark;
 	return 1;
 }
@@ -363,9 +367,10 @@ int ecap_sock_ops(struct bpf_sock_ops *skops)
 	tp = bsk ? bpf_skc_to_tcp_sock(bsk) : NULL;
 	if (!tp || !tp->inet_conn.icsk_inet.sk.sk_lock.owned)
 		return 1;
-	report_owner((struct sock *)tp, bpf_get_socket_cookie(skops));
-	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
-						 ~BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+	/* Not reported when the ring is full: the next transmission tries again. */
+	if (report_owner((struct sock *)tp, bpf_get_socket_cookie(skops)))
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
+							 ~BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 	return 1;
 }
 
