@@ -2,15 +2,16 @@
 # Every packet of a local TCP or UDP socket carries its process, both
 # directions, IPv4 and IPv6: short-lived curl clients, a server, the worker
 # of a prefork server (not the process that listened), UDP senders with and
-# without connect(), and a connection opened before the capture started. On
+# without connect(), and a connection opened before the capture started; on
 # loopback, where a packet is its receiver's, a connected UDP client's
-# replies carry the client. From the saved
-# file alone, `ecap.pid == N` (the plugin's field) selects exactly the packets
-# of process N's connection, and comm, exe and uid are what /proc said.
+# replies carry the client. From the saved file alone, `ecap.pid == N` (the
+# plugin's field) selects exactly the packets of process N's connection, and
+# comm, exe and uid are what /proc said.
 source "$(dirname "$0")/lib.sh"
 
 two_hosts
-PORT_HTTP=8080 PORT_HOLD=7001 PORT_SERVER=7002 PORT_UDP=7003 PORT_FORK=7004 PORT_UDPC=7005 PORT_LO=7006
+PORT_HTTP=8080 PORT_HOLD=7001 PORT_SERVER=7002 PORT_UDP=7003
+PORT_FORK=7004 PORT_UDPC=7005 PORT_LO=7006
 
 # Runs ARGS in namespace NS in the foreground, its pid (exec keeps it) in PIDFILE.
 run_as() { # NS PIDFILE ARGS...
@@ -82,7 +83,8 @@ wait_for_size "$WORK/ready" 0
 run_as "$NS_A" "$WORK/udp.pid" python3 "$E2E_DIR/traffic.py" udp-client "$ADDR_B" $PORT_UDP 10 20 30 ||
 	fail "the UDP client failed"
 rm -f "$WORK/ready"
-ip netns exec "$NS_B" python3 "$E2E_DIR/traffic.py" udp-server "$ADDR_B" $PORT_UDPC "$WORK/ready" 2 &
+ip netns exec "$NS_B" python3 "$E2E_DIR/traffic.py" udp-server "$ADDR_B" $PORT_UDPC \
+	"$WORK/ready" 2 &
 started $!
 wait_for_size "$WORK/ready" 0
 run_as "$NS_A" "$WORK/udpc.pid" python3 "$E2E_DIR/traffic.py" udp-connected-client "$ADDR_B" \
@@ -134,7 +136,8 @@ port=$(tshark -r "$WORK/out.pcapng" -Y "ipv6 && tcp.flags.syn == 1 && tcp.flags.
 tcp.dstport == $PORT_HTTP" -T fields -e tcp.srcport 2>/dev/null | head -1)
 check_process "curl over IPv6" "$pid" "tcp.port == $port && ipv6" curl "$curl_exe"
 check_process "server" "$(cat "$WORK/server.pid")" "tcp.port == $PORT_SERVER" python3 "$py_exe"
-check_process "prefork worker" "$(cat "$WORK/worker.pid")" "tcp.port == $PORT_FORK" python3 "$py_exe"
+check_process "prefork worker" "$(cat "$WORK/worker.pid")" "tcp.port == $PORT_FORK" python3 \
+	"$py_exe"
 check_process "UDP client" "$(cat "$WORK/udp.pid")" "udp.port == $PORT_UDP" python3 "$py_exe"
 check_process "connected UDP client" "$(cat "$WORK/udpc.pid")" "udp.port == $PORT_UDPC" python3 \
 	"$py_exe"
