@@ -98,14 +98,15 @@ static __always_inline struct sock_owner *owner_of_tuple(struct sock_tuple *t)
 
 #define LOOPBACK_IFINDEX 1 /* in every network namespace */
 
+/* Read in place: loopback's headers are in the linear part, and a helper call costs more. */
 static __always_inline bool is_udp(struct __sk_buff *skb)
 {
 	__u32 off = skb->protocol == bpf_htons(ETH_P_IP)     ? ETH_HLEN + 9
 		    : skb->protocol == bpf_htons(ETH_P_IPV6) ? ETH_HLEN + 6
 							     : 0;
-	__u8 next;
+	__u8 *next = (__u8 *)(long)skb->data + off;
 
-	return off && !bpf_skb_load_bytes(skb, off, &next, 1) && next == IPPROTO_UDP;
+	return off && (void *)(next + 1) <= (void *)(long)skb->data_end && *next == IPPROTO_UDP;
 }
 
 /*

@@ -151,8 +151,13 @@ static __always_inline struct iface_state *iface_state(__u32 ifindex, __u32 *slo
 	return bpf_map_lookup_elem(&states, slot);
 }
 
-/* How many bytes of the packet the owner and capture filters want, counted; 0 for none. */
-static __always_inline __u64 filtered_len(struct __sk_buff *skb, __u8 dir, __u64 cookie)
+/*
+ * How many bytes of the packet the capture and owner filters want, counted;
+ * 0 for none. The capture filter goes first: the owner filter needs the
+ * packet's socket (@cookie, set for a packet that gets that far), which on
+ * loopback can take a socket lookup.
+ */
+static __always_inline __u64 filtered_len(struct __sk_buff *skb, __u8 dir, __u64 *cookie)
 {
 	struct iface_state *st;
 	__u32 slot;
@@ -162,16 +167,18 @@ static __always_inline __u64 filtered_len(struct __sk_buff *skb, __u8 dir, __u64
 	if (!st)
 		return 0;
 	st->seen++;
+	cap = filter(skb, slot, st);
+	if (!cap)
+		return 0;
+	*cookie = packet_cookie(skb, dir);
 	if (owner_filter_set()) {
 		struct sock_tuple tuple;
-		struct sock_owner *owner = packet_owner(&tuple, skb, dir, st->raw, cookie);
+		struct sock_owner *owner = packet_owner(&tuple, skb, dir, st->raw, *cookie);
 
 		if (!owner || !owner_allowed(owner))
 			return 0;
 	}
-	cap = filter(skb, slot, st);
-	if (cap)
-		st->accepted++;
+	st->accepted++;
 	return cap;
 }
 
@@ -188,13 +195,18 @@ static __always_inline void count_lost(__u32 ifindex)
 static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 {
 	__u32 ifindex = skb->ifindex, cpu = bpf_get_smp_processor_id();
-	__u64 now = bpf_ktime_get_ns(), cookie = packet_cookie(skb, dir);
-	__u64 cap = filtering ? filtered_len(skb, dir, cookie) : MAX_SNAPLEN;
+	__u64 now = bpf_ktime_get_ns(), cookie, cap;
 	struct pkt_event ev;
 	struct ring_head *ring;
 
-	if (!cap)
-		return;
+	if (filtering) {
+		cap = filtered_len(skb, dir, &cookie);
+		if (!cap)
+			return;
+	} else {
+		cap = MAX_SNAPLEN;
+		cookie = packet_cookie(skb, dir);
+	}
 	ring = bpf_map_lookup_elem(&rings, &cpu);
 	if (!ring)
 		goto lost;

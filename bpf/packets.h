@@ -81,7 +81,7 @@ struct iface_state {
 	__u32 filtered; /* nonzero: the interface's iface_cfg decides */
 	__u32 raw;	/* packets start at the IP header (LINKTYPE_RAW) */
 	__u64 seen;	/* packets that reached the hook */
-	__u64 accepted; /* packets that passed the capture filter */
+	__u64 accepted; /* packets that passed the capture and owner filters */
 	__u64 lost;	/* accepted packets the ring buffer had no room for */
 };
 
