@@ -450,16 +450,24 @@ static void seed_from_proc(struct sock_source *src)
 
 /* ---- lookups ---- */
 
-static struct owner_rec *find_by_tuple(struct sock_source *src, const struct pkt_tuple *t,
-				       bool local_is_src)
+/* A packet's addresses as the socket on one end sees them: its own first. */
+static struct tuple_key key_of_packet(const struct pkt_tuple *t, bool local_is_src)
 {
 	struct tuple_key key = { .family = t->family, .protocol = t->protocol };
-	struct owner_rec *rec;
 
 	key.lport = local_is_src ? t->sport : t->dport;
 	key.rport = local_is_src ? t->dport : t->sport;
-	memcpy(key.laddr, local_is_src ? t->saddr : t->daddr, 16);
-	memcpy(key.raddr, local_is_src ? t->daddr : t->saddr, 16);
+	memcpy(key.laddr, local_is_src ? t->saddr : t->daddr, sizeof(key.laddr));
+	memcpy(key.raddr, local_is_src ? t->daddr : t->saddr, sizeof(key.raddr));
+	return key;
+}
+
+static struct owner_rec *find_by_tuple(struct sock_source *src, const struct pkt_tuple *t,
+				       bool local_is_src)
+{
+	struct tuple_key key = key_of_packet(t, local_is_src);
+	struct owner_rec *rec;
+
 	rec = get_tuple(src, &key);
 	if (rec)
 		return rec;
@@ -481,13 +489,11 @@ static struct owner_rec *find_by_tuple(struct sock_source *src, const struct pkt
 static void learn_addresses(struct sock_source *src, const struct pkt_tuple *t,
 			    const struct owner_rec *rec)
 {
-	struct tuple_key key = { .family = t->family, .protocol = t->protocol,
-				 .lport = t->sport, .rport = t->dport };
+	struct tuple_key key;
 
 	if (t->protocol != IPPROTO_UDP || find_by_tuple(src, t, true))
 		return;
-	memcpy(key.laddr, t->saddr, sizeof(key.laddr));
-	memcpy(key.raddr, t->daddr, sizeof(key.raddr));
+	key = key_of_packet(t, true);
 	put_tuple(src, &key, rec);
 }
 
