@@ -45,7 +45,8 @@ cleanup() {
 	for ns in "${CREATED_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
-	if [ $rc -eq 0 ]; then
+	# A failure keeps its files to look at; a pass or a skip (77) has none worth keeping.
+	if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then
 		rm -rf "$WORK"
 	else
 		echo "($TEST_NAME: files kept in $WORK)" >&2
