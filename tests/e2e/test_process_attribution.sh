@@ -105,13 +105,19 @@ stop_pid $ecap TERM || fail "ecap-tls failed: $(cat "$WORK/ecap.log")"
 frames() { # DISPLAY_FILTER
 	tshark -r "$WORK/out.pcapng" -Y "$1" -T fields -e frame.number 2>/dev/null | tr '\n' ' '
 }
-check_process() { # WHAT PID FLOW_FILTER COMM EXE
-	local what=$1 pid=$2 flow=$3 comm=$4 exe=$5 by_flow by_pid values
+# ecap.pid == PID selects exactly the packets FLOW_FILTER selects, and some.
+check_selects() { # WHAT PID FLOW_FILTER
+	local what=$1 pid=$2 flow=$3 by_flow by_pid
 	by_flow=$(frames "$flow")
 	by_pid=$(frames "ecap.pid == $pid")
 	[ -n "$by_flow" ] || fail "$what: no packets of its connection ($flow)"
 	[ "$by_pid" = "$by_flow" ] || fail "$what (pid $pid): ecap.pid selects [$by_pid], its \
 connection is [$by_flow]"
+	echo "$what: pid $pid, $(wc -w <<<"$by_flow") packets"
+}
+check_process() { # WHAT PID FLOW_FILTER COMM EXE
+	local what=$1 pid=$2 flow=$3 comm=$4 exe=$5 values
+	check_selects "$what" "$pid" "$flow"
 	frames "ecap.pid == $pid && ip.src == $ADDR_A || ecap.pid == $pid && ipv6.src == $ADDR6_A" |
 		grep -q . || fail "$what: no packet from A carries pid $pid"
 	frames "ecap.pid == $pid && ip.dst == $ADDR_A || ecap.pid == $pid && ipv6.dst == $ADDR6_A" |
@@ -120,7 +126,7 @@ connection is [$by_flow]"
 		-e ecap.exe -e ecap.uid 2>/dev/null | sort -u)
 	[ "$values" = "$(printf '%s\t%s\t0' "$comm" "$exe")" ] ||
 		fail "$what: comm/exe/uid are [$values], want [$comm $exe 0]"
-	echo "$what: pid $pid, $(wc -w <<<"$by_flow") packets, both directions"
+	echo "$what: both directions, comm, exe and uid as /proc said"
 }
 
 curl_exe=$(readlink -f "$(command -v curl)")
@@ -141,14 +147,9 @@ check_process "prefork worker" "$(cat "$WORK/worker.pid")" "tcp.port == $PORT_FO
 check_process "UDP client" "$(cat "$WORK/udp.pid")" "udp.port == $PORT_UDP" python3 "$py_exe"
 check_process "connected UDP client" "$(cat "$WORK/udpc.pid")" "udp.port == $PORT_UDPC" python3 \
 	"$py_exe"
-for side in "client udp.srcport $(cat "$WORK/udp-lo.pid")" \
-	"server udp.dstport $(cat "$WORK/udp-lo-server.pid")"; do
-	read -r who port_field pid <<<"$side"
-	by_pid=$(frames "ecap.pid == $pid")
-	[ -n "$by_pid" ] && [ "$by_pid" = "$(frames "$port_field == $PORT_LO")" ] ||
-		fail "loopback UDP $who (pid $pid): ecap.pid selects [$by_pid], the datagrams to it \
-are [$(frames "$port_field == $PORT_LO")]"
-done
+# Each side's flow is the datagrams going to it.
+check_selects "loopback UDP client" "$(cat "$WORK/udp-lo.pid")" "udp.srcport == $PORT_LO"
+check_selects "loopback UDP server" "$(cat "$WORK/udp-lo-server.pid")" "udp.dstport == $PORT_LO"
 echo "loopback UDP: each datagram carries its receiver, the connected client included"
 check_process "connection from before" "$held_pid" "tcp.port == $PORT_HOLD" "$held_proc" "$py_exe"
 
