@@ -226,10 +226,13 @@ static void expect_server_hello(struct tls_check *c, const struct tls_hello_pkt 
 static void on_server_packet(struct tls_check *c, const struct tls_hello_pkt *pkt,
 			     uint64_t ts_ns)
 {
-	struct pending *p = fifo_map_lookup(&c->pending, &pkt->key);
+	struct pending *p;
 
-	if (!p || p->client_lo == pkt->from_lo || !pkt->has_payload ||
-	    pkt->server_hello == SH_RETRY)
+	/* Before the lookup: a miss in a table this size costs more than the parse did. */
+	if (!pkt->has_payload || pkt->server_hello == SH_RETRY)
+		return;
+	p = fifo_map_lookup(&c->pending, &pkt->key);
+	if (!p || p->client_lo == pkt->from_lo)
 		return;
 	fifo_map_remove(&c->pending, p);
 	if (pkt->server_hello == SH_TLS13)
