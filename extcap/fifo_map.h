@@ -13,7 +13,7 @@
  * it names. It is sized once, so it never rehashes; a removal shifts the rest
  * of its run back instead of leaving a tombstone.
  *
- * Slots and index are mapped once and touched only as records arrive.
+ * Slots and index are mapped, and their pages faulted in, once at init.
  */
 #ifndef ECAP_FIFO_MAP_H
 #define ECAP_FIFO_MAP_H
