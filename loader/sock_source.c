@@ -152,6 +152,18 @@ static gboolean tuple_equal(gconstpointer a, gconstpointer b)
 	return !memcmp(a, b, sizeof(struct tuple_key));
 }
 
+/*
+ * A socket cookie is its own key in by_cookie: no allocation per socket, no
+ * pointer to follow per lookup. The kernel numbers sockets from 1 up, so the
+ * low bits that g_direct_hash() takes spread well.
+ */
+G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t));
+
+static gpointer cookie_key(uint64_t cookie)
+{
+	return (gpointer)(uintptr_t)cookie;
+}
+
 static void bound(GHashTable *table)
 {
 	if (g_hash_table_size(table) >= MAX_REMEMBERED)
@@ -204,8 +216,7 @@ static void on_owner(struct sock_source *src, const struct sock_event *ev)
 
 	owner_from_event(ev, &rec);
 	exe_of(src, rec.pid); /* now, while the process surely lives */
-	gen_table_insert(&src->by_cookie, g_memdup2(&ev->cookie, sizeof(ev->cookie)),
-			 intern(src->owners, &rec));
+	gen_table_insert(&src->by_cookie, cookie_key(ev->cookie), intern(src->owners, &rec));
 	flow_cache_invalidate(&src->flows);
 	if (ev->netns != src->netns || !ev->family || !ev->lport)
 		return;
@@ -225,7 +236,7 @@ static void on_tuple(struct sock_source *src, const struct sock_event *ev)
 	if (ev->netns != src->netns)
 		return;
 	key_from_event(ev, &key, true);
-	owner = gen_table_lookup(&src->by_cookie, &ev->cookie);
+	owner = gen_table_lookup(&src->by_cookie, cookie_key(ev->cookie));
 	if (owner) {
 		put_tuple(src, &key, owner);
 		return;
@@ -511,7 +522,7 @@ static struct owner_rec *owner_of_packet(struct sock_source *src, const struct p
 	if (t && flow_cache_get(&src->flows, t, outbound, pkt->sock_cookie, &cached))
 		return cached;
 	if (pkt->sock_cookie)
-		rec = gen_table_lookup(&src->by_cookie, &pkt->sock_cookie);
+		rec = gen_table_lookup(&src->by_cookie, cookie_key(pkt->sock_cookie));
 	if (rec && t && outbound)
 		learn_addresses(src, t, rec);
 	if (!rec && t)
@@ -693,7 +704,7 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 	*out = NULL;
 	src->links = g_ptr_array_new_with_free_func(destroy_link);
 	src->owners = g_hash_table_new_full(owner_hash, owner_equal, free_rec, NULL);
-	gen_table_init(&src->by_cookie, MAX_REMEMBERED, g_int64_hash, g_int64_equal, g_free, release);
+	gen_table_init(&src->by_cookie, MAX_REMEMBERED, g_direct_hash, g_direct_equal, NULL, release);
 	gen_table_init(&src->by_tuple, MAX_REMEMBERED, tuple_hash, tuple_equal, g_free, release);
 	src->exes = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	src->cgroups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
