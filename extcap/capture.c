@@ -493,6 +493,8 @@ static int capture_loop(struct capture *cap)
 	}
 	if (err)
 		return err;
+	/* Nothing comes in from here on: the statistics count what the file has. */
+	packet_source_stop(cap->packets);
 	/* What the kernel still has, then every held packet, the last secrets first. */
 	if (!cap->write_err && !consume_events(cap))
 		write_ready_packets(cap, true);

@@ -515,12 +515,17 @@ static void free_spilled(struct cpu_queue *q)
 	q->head = NULL;
 }
 
+void packet_source_stop(struct packet_source *src)
+{
+	while (src->n_hooks > 0)
+		tc_detach(&src->hooks[--src->n_hooks]);
+}
+
 void packet_source_close(struct packet_source *src)
 {
 	if (!src)
 		return;
-	while (src->n_hooks > 0)
-		tc_detach(&src->hooks[--src->n_hooks]);
+	packet_source_stop(src);
 	ring_reader_close(&src->wakeups);
 	if (src->rings)
 		munmap(src->rings, src->rings_len);

@@ -68,6 +68,12 @@ void packet_source_next(struct packet_source *src);
 /* Counts since open for devs[@dev], summed over CPUs. */
 int packet_source_counts(struct packet_source *src, int dev, struct packet_counts *counts);
 
+/*
+ * Takes no more packets: the hooks are detached, so the counts are final and
+ * what the rings hold is all there is to read.
+ */
+void packet_source_stop(struct packet_source *src);
+
 /* Detaches everything and frees; NULL is fine. */
 void packet_source_close(struct packet_source *src);
 
