@@ -38,16 +38,16 @@ const volatile bool follow_children = false;
 /* Events the ring had no room for: packets may miss their process, so counted. */
 __u64 events_lost = 0;
 
-static __always_inline struct sock_event *new_event(__u32 type)
+/* @size: a constant, sizeof a struct sock_event or of one that starts with it. */
+static __always_inline struct sock_event *new_event(__u32 type, __u64 size)
 {
-	struct sock_event *ev = bpf_ringbuf_reserve(&sock_events, sizeof(*ev), 0);
+	struct sock_event *ev = bpf_ringbuf_reserve(&sock_events, size, 0);
 
 	if (!ev) {
 		__sync_fetch_and_add(&events_lost, 1);
 		return NULL;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->ts_mono = bpf_ktime_get_ns();
 	ev->type = type;
 	return ev;
 }
@@ -122,7 +122,7 @@ static __always_inline void record_tuple(const struct sock_event *ev, const stru
 /* A new event naming the current thread as socket @cookie's user; NULL when the ring is full. */
 static __always_inline struct sock_event *owner_event(__u64 cookie)
 {
-	struct sock_event *ev = new_event(SOCK_EVENT_OWNER);
+	struct sock_event *ev = new_event(SOCK_EVENT_OWNER, sizeof(*ev));
 
 	if (!ev)
 		return NULL;
@@ -156,7 +156,7 @@ static __always_inline bool report_owner(struct sock *sk, __u64 cookie)
 		return false;
 	fill_sock(ev, sk);
 	share_owner(ev);
-	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events, sizeof(*ev)));
 	return true;
 }
 
@@ -200,13 +200,13 @@ int BPF_PROG(ecap_sock_state, struct sock *sk, int oldstate, int newstate)
 	}
 	if (newstate != TCP_ESTABLISHED && !(newstate == TCP_CLOSE && oldstate == TCP_SYN_SENT))
 		return 0;
-	ev = new_event(SOCK_EVENT_TUPLE);
+	ev = new_event(SOCK_EVENT_TUPLE, sizeof(*ev));
 	if (!ev)
 		return 0;
 	ev->cookie = bpf_get_socket_cookie(sk);
 	fill_sock(ev, sk);
 	record_connection(ev);
-	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events, sizeof(*ev)));
 	return 0;
 }
 
@@ -235,7 +235,7 @@ static __always_inline bool report_bpf_sock(struct bpf_sock *sk, __u64 cookie, b
 		laddr[0] = sk->src_ip4;
 	}
 	share_owner(ev);
-	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events));
+	bpf_ringbuf_submit(ev, quiet_unless_filling(&sock_events, sizeof(*ev)));
 	return true;
 }
 
@@ -377,14 +377,17 @@ int ecap_sock_ops(struct bpf_sock_ops *skops)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ecap_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct sock_event *ev = new_event(SOCK_EVENT_EXEC);
+	struct sock_exec_event *exec;
 
-	if (!ev)
+	exec = (struct sock_exec_event *)new_event(SOCK_EVENT_EXEC, sizeof(*exec));
+	if (!exec)
 		return 0;
-	fill_task(ev);
-	bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), BPF_CORE_READ(bprm, filename));
+	fill_task(&exec->ev);
+	/* NUL-terminated, or all zeros if it cannot be read. */
+	bpf_probe_read_kernel_str(exec->filename, sizeof(exec->filename),
+				  BPF_CORE_READ(bprm, filename));
 	/* Now: /proc/PID/exe names the program only while the process lives. */
-	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	bpf_ringbuf_submit(exec, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

@@ -272,9 +272,10 @@ static char *read_exe(uint32_t pid)
  * /proc's answer while the process lives; once it is gone, the path it ran,
  * resolved as /proc would have (symbolic links followed) where it can be.
  */
-static void on_exec(struct sock_source *src, const struct sock_event *ev)
+static void on_exec(struct sock_source *src, const struct sock_exec_event *exec)
 {
-	char *exe = read_exe(ev->pid), *ran = g_strndup(ev->filename, sizeof(ev->filename));
+	const struct sock_event *ev = &exec->ev;
+	char *exe = read_exe(ev->pid), *ran = g_strndup(exec->filename, sizeof(exec->filename));
 
 	if (!exe)
 		exe = ran[0] == '/' ? realpath(ran, NULL) : NULL;
@@ -300,7 +301,8 @@ static int on_event(void *ctx, const void *data, uint32_t size)
 		on_tuple(src, ev);
 		break;
 	case SOCK_EVENT_EXEC:
-		on_exec(src, ev);
+		if (size >= sizeof(struct sock_exec_event))
+			on_exec(src, data);
 		break;
 	}
 	return 0;
