@@ -208,20 +208,28 @@ static void key_from_event(const struct sock_event *ev, struct tuple_key *key, b
 
 static const char *exe_of(struct sock_source *src, uint32_t pid);
 
-/* A socket with a peer is found by both ends; one without (a listener, UDP) by its own. */
+/*
+ * A socket with a peer is found by both ends; one without (a listener, UDP) by
+ * its own. The thread that connected a socket is, as a rule, the one that
+ * first sends on it: that second report changes nothing and costs no update.
+ */
 static void on_owner(struct sock_source *src, const struct sock_event *ev)
 {
-	struct owner_rec rec;
+	bool addressed = ev->netns == src->netns && ev->family && ev->lport;
+	struct owner_rec rec, *known;
 	struct tuple_key key;
 
 	owner_from_event(ev, &rec);
+	if (addressed)
+		key_from_event(ev, &key, ev->rport != 0);
+	known = gen_table_lookup(&src->by_cookie, cookie_key(ev->cookie));
+	if (known && owner_equal(known, &rec) && (!addressed || get_tuple(src, &key) == known))
+		return;
 	exe_of(src, rec.pid); /* now, while the process surely lives */
 	gen_table_insert(&src->by_cookie, cookie_key(ev->cookie), intern(src->owners, &rec));
 	flow_cache_invalidate(&src->flows);
-	if (ev->netns != src->netns || !ev->family || !ev->lport)
-		return;
-	key_from_event(ev, &key, ev->rport != 0);
-	put_tuple(src, &key, &rec);
+	if (addressed)
+		put_tuple(src, &key, &rec);
 }
 
 /*
