@@ -387,7 +387,6 @@ static void scan_all_processes(struct tls_source *src)
 
 static void distrust(struct tls_source *src, uint32_t lib, const char *why);
 
-/* The five secrets of a TLS 1.3 handshake, from what its library stored. */
 /*
  * Whether the other end of @client_random's connection reported these very
  * secrets already; if not, they are remembered in place of what their slot
@@ -415,6 +414,7 @@ static bool expanded_recently(struct tls_source *src, const uint8_t *client_rand
 	return false;
 }
 
+/* The five secrets of a TLS 1.3 handshake, from what its library stored. */
 static void on_tls13_block(struct tls_source *src, const struct tls_block_event *ev)
 {
 	const struct tls_layout *l = &src->libs[ev->lib].layout;
