@@ -7,9 +7,10 @@
 # this noisy machine hits them alike; results are medians over the rounds and
 # ratios medians of each round's own ratio.
 #
-#   flock /tmp/ecap-e2e.lock bench/packets.sh [tcp|udp|all]
+#   flock /tmp/ecap-e2e.lock bench/packets.sh [tcp|udp|all [ROUNDS]]
 #
-# Settings (environment): ECAP_TLS (the binary), ROUNDS (7), TCP_SECONDS (5),
+# Settings (environment): ECAP_TLS (the binary), ROUNDS (7, unless given as
+# an argument), TCP_SECONDS (5),
 # UDP_SECONDS (3), UDP_RATES (offered packets/s, "max" for as fast as iperf3
 # goes), TCP_SNAPLEN (128), BENCH_OUT (where the section and plots go).
 #
@@ -24,7 +25,7 @@ for tool in iperf3 tcpdump capinfos python3; do
 done
 
 WORKLOAD=${1:-all}
-ROUNDS=${ROUNDS:-7}
+ROUNDS=${2:-${ROUNDS:-7}}
 TCP_SECONDS=${TCP_SECONDS:-5}
 UDP_SECONDS=${UDP_SECONDS:-3}
 UDP_RATES=${UDP_RATES:-50000 100000 200000 400000 max}
@@ -393,7 +394,7 @@ udp_section() {
 : >"$RESULTS"
 case $WORKLOAD in
 tcp | udp | all) ;;
-*) fail "usage: $0 [tcp|udp|all]" ;;
+*) fail "usage: $0 [tcp|udp|all [ROUNDS]]" ;;
 esac
 # Warm-up, not counted: the first iperf3 run of a fresh namespace is slower.
 run_iperf3 tcp - >/dev/null
