@@ -92,7 +92,8 @@ static __always_inline __u64 quiet_unless_filling(void *ring, __u64 len)
 {
 	__u64 size = bpf_ringbuf_query(ring, BPF_RB_RING_SIZE);
 	__u64 avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-	__u64 record = (len + 8 + 7) & ~7ULL; /* as the ring holds it: header, alignment */
+	/* As the ring holds it: after its header, rounded up to 8 bytes. */
+	__u64 record = (len + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
 
 	/* Forced: behind quiet records the reader is never "caught up", so a plain
 	 * submit would not wake it either. */
