@@ -18,10 +18,11 @@
 # lost and late secrets and of packets lost in the kernel are read.
 #
 # Not visible from outside: the user-space dedupe ring of secrets
-# (extcap/secrets.c, 65536 keys) and the TLS gate's rings; they are
-# allocated at start and filled lazily, so they show as RSS that grows until
-# they are full (65536 secrets: about 22000 connections at 3 secrets each on
-# average) and then stays put.
+# (extcap/secrets.c, 65536 keys) and the TLS gate's rings. They are mapped
+# and populated at start (extcap/fifo_map.c), so they are in RSS from the
+# first sample; what still grows in the first minutes is the heap of the
+# socket and flow tables, which settles once it has held as many live
+# connections as the traffic keeps open at once.
 #
 #   flock -o /tmp/ecap-e2e.lock bench/soak.sh [SECONDS]
 #
@@ -353,9 +354,9 @@ section() {
 	echo "entries and stay empty)."
 	echo "The user-space dedupe of secrets (a ring of 65536 keys) and the TLS gate's"
 	echo "ring of client randoms (65536, one per connection) are not visible from outside;"
-	echo "they are filled lazily, so their pages show in RSS until they are full (at"
-	echo "$RATE_REACHED connections/s after about $FILL_SECONDS s). The slope of RSS is taken over the"
-	echo "last $(minutes "$SLOPE_WINDOW") of the run (the last 5 minutes of a 10-minute run, when they are full)."
+	echo "they are mapped and populated at start, so they are in RSS from the first sample."
+	echo "The slope of RSS is taken over the last $(minutes "$SLOPE_WINDOW") of the run, once the"
+	echo "heap of the socket and flow tables has settled."
 	echo
 	echo "| time | connections made | VmRSS KiB | RssAnon KiB | tls_seen | owners | tuples | open fds | file MB |"
 	echo "|---|---|---|---|---|---|---|---|---|"
