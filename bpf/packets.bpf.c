@@ -195,7 +195,7 @@ static __always_inline void count_lost(__u32 ifindex)
 static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 {
 	__u32 ifindex = skb->ifindex, cpu = bpf_get_smp_processor_id();
-	__u64 now = bpf_ktime_get_ns(), cookie, cap;
+	__u64 cookie, cap;
 	struct pkt_event ev;
 	struct ring_head *ring;
 
@@ -216,7 +216,8 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 		cap = skb->len;
 
 	__builtin_memset(&ev, 0, sizeof(ev));
-	ev.ts_mono = now;
+	/* Only now: a packet that the filters turn away costs no clock read (~100 ns). */
+	ev.ts_mono = bpf_ktime_get_ns();
 	ev.sock_cookie = cookie;
 	ev.ifindex = ifindex;
 	ev.len = skb->len;
