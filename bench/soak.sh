@@ -20,9 +20,9 @@
 # Not visible from outside: the user-space dedupe ring of secrets
 # (extcap/secrets.c, 65536 keys) and the TLS gate's rings. They are mapped
 # and populated at start (extcap/fifo_map.c), so they are in RSS from the
-# first sample; what still grows in the first minutes is the heap of the
-# socket and flow tables, which settles once it has held as many live
-# connections as the traffic keeps open at once.
+# first sample. What still grows in the first minutes is the heap, which
+# levels off: at eight times the default rate, RssAnon stayed at 16-17 MiB
+# from the first minute on (bench/where-the-time-goes.md, session 19).
 #
 #   flock -o /tmp/ecap-e2e.lock bench/soak.sh [SECONDS]
 #
@@ -356,7 +356,7 @@ section() {
 	echo "ring of client randoms (65536, one per connection) are not visible from outside;"
 	echo "they are mapped and populated at start, so they are in RSS from the first sample."
 	echo "The slope of RSS is taken over the last $(minutes "$SLOPE_WINDOW") of the run, once the"
-	echo "heap of the socket and flow tables has settled."
+	echo "heap has levelled off."
 	echo
 	echo "| time | connections made | VmRSS KiB | RssAnon KiB | tls_seen | owners | tuples | open fds | file MB |"
 	echo "|---|---|---|---|---|---|---|---|---|"
