@@ -30,7 +30,9 @@ if [ "${QUICK:-}" = 1 ]; then
 	SOAK_SECONDS=${SOAK_SECONDS:-60}
 else
 	# Each round's ratio to the runs without capture around it spreads over
-	# about +-3% on a 2-core VM: 11 rounds put the median within about 1%.
+	# +-5-10% on this 2-core VM, whose speed moves within seconds: the median
+	# of 11 rounds lands within about 2% (33 rounds pooled over three runs:
+	# quartiles 0.94-0.99 for keep-alive). Shorter runs spread as widely.
 	TLS_ARGS=(${TLS_ROUNDS:-11} ${TLS_SECONDS:-5})
 	# At low UDP rates the machine is mostly idle, and a tool's CPU per packet
 	# is a small difference of two large busy times: rounds spread over
