@@ -203,18 +203,13 @@ static bool count_reached(const struct capture *cap)
 }
 
 /*
- * The packet's process, as a comment a person can read (docs/comment-format.md),
- * made once per owner and kept with it.
+ * The packet's process @o, as a comment a person can read
+ * (docs/comment-format.md), made once per owner and kept with it.
  */
-static const char *owner_comment(struct capture *cap, const struct packet *pkt,
-				 const struct pkt_tuple *t)
+static const char *owner_comment(struct capture *cap, const struct owner *o)
 {
 	struct process_info *info = &cap->info;
-	const struct owner *o;
 
-	if (!cap->sockets)
-		return NULL;
-	o = sock_source_owner(cap->sockets, pkt, t);
 	if (!o)
 		return NULL;
 	if (*o->note)
@@ -272,15 +267,16 @@ static void write_ready_packets(struct capture *cap, bool all)
 		    pkt_tuple_parse(pkt->data, pkt->cap_len, cap->devs[pkt->dev].linktype, &tuple)
 			? NULL
 			: &tuple;
+		const struct owner *o = cap->sockets ? sock_source_owner(cap->sockets, pkt, t) : NULL;
 		/* A user other than root gets comments and secrets of their own processes
 		 * only: a packet without a comment is another's, and its handshake would
 		 * wait for secrets that never come. */
-		const char *comment = owner_comment(cap, pkt, t);
+		const char *comment = owner_comment(cap, o);
 		bool may_wait = cap->filter.only_uid == UINT32_MAX || comment;
 
 		if (!all && cap->gate &&
 		    tls_gate_check(cap->gate, pkt->data, pkt->cap_len, t, pkt->ts_ns, now,
-				   may_wait) == GATE_HOLD)
+				   may_wait, o ? o->pid : 0) == GATE_HOLD)
 			return; /* head of line: the file stays in time order */
 		write_packet(cap, pkt, comment);
 		packet_source_next(cap->packets);
@@ -300,6 +296,14 @@ static void write_secret(void *ctx, const struct tls_secret *secret)
 	cap->write_err = pcapng_write_secrets(cap->out, PCAPNG_DSB_TLS_KEYLOG, line, strlen(line));
 	cap->unflushed = true;
 	tls_gate_secret(cap->gate, secret);
+}
+
+/* The gate asks whether a ClientHello's process can hand over its secrets. */
+static bool may_report(void *ctx, uint32_t pid)
+{
+	struct capture *cap = ctx;
+
+	return tls_source_may_report(cap->tls, pid);
 }
 
 /* A secret did not decrypt its connection: nothing more from the library that made it. */
@@ -534,6 +538,7 @@ static int open_tls(struct capture *cap)
 	if (!cap->gate)
 		return -ENOMEM;
 	tls_gate_on_misfit(cap->gate, distrust_library, cap);
+	tls_gate_on_hello(cap->gate, may_report, cap);
 	cap->ahead = NULL; /* tls_source_open() takes it over */
 	return tls_source_open(&cap->tls, &tls_opts);
 }

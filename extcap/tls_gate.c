@@ -67,6 +67,9 @@ struct tls_gate {
 
 	struct tls_check *check;
 	struct tls_gate_stats stats;
+
+	tls_gate_may_report_fn may_report;
+	void *may_report_ctx;
 };
 
 static gint deadline_cmp(gconstpointer a, gconstpointer b)
@@ -121,6 +124,12 @@ struct tls_gate *tls_gate_new(uint64_t max_wait_ns)
 void tls_gate_on_misfit(struct tls_gate *g, tls_check_misfit_fn fn, void *ctx)
 {
 	tls_check_on_misfit(g->check, fn, ctx);
+}
+
+void tls_gate_on_hello(struct tls_gate *g, tls_gate_may_report_fn fn, void *ctx)
+{
+	g->may_report = fn;
+	g->may_report_ctx = ctx;
 }
 
 void tls_gate_free(struct tls_gate *g)
@@ -251,15 +260,25 @@ static void extend_wait(struct tls_gate *g, struct flow *f, uint64_t deadline_ns
 	g_tree_insert(g->deadlines, f, f);
 }
 
-static void on_client_hello(struct tls_gate *g, const struct tls_hello_pkt *pkt, uint64_t ts_ns,
-			    uint64_t now_ns)
+/* How long a ClientHello of process @pid (0: not known) may wait for its secrets. */
+static uint64_t max_wait(const struct tls_gate *g, uint32_t pid)
 {
-	uint64_t deadline_ns = add_sat(ts_ns, g->max_wait_ns);
-	uint32_t labels = known_labels(g, pkt->client_random);
+	if (!pid || !g->may_report || g->may_report(g->may_report_ctx, pid))
+		return g->max_wait_ns;
+	return MIN(g->max_wait_ns, TLS_GATE_PEER_WAIT_NS);
+}
+
+static void on_client_hello(struct tls_gate *g, const struct tls_hello_pkt *pkt, uint64_t ts_ns,
+			    uint64_t now_ns, uint32_t pid)
+{
+	uint64_t deadline_ns;
+	uint32_t labels;
 	struct flow *f;
 
 	if (!g->max_wait_ns)
 		return;
+	deadline_ns = add_sat(ts_ns, max_wait(g, pid));
+	labels = known_labels(g, pkt->client_random);
 	f = g_hash_table_lookup(g->flows, &pkt->key);
 	if (f && !memcmp(f->random, pkt->client_random, TLS_RANDOM_SIZE)) {
 		extend_wait(g, f, deadline_ns);
@@ -356,7 +375,7 @@ static bool is_waiting(const struct tls_gate *g, const struct tls_flow_key *key)
 
 enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
 				 const struct pkt_tuple *t, uint64_t ts_ns, uint64_t now_ns,
-				 bool may_wait)
+				 bool may_wait, uint32_t pid)
 {
 	struct tls_hello_pkt pkt;
 
@@ -365,7 +384,7 @@ enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32
 		tls_check_packet(g->check, &pkt, may_wait, ts_ns);
 		if (pkt.client_hello) {
 			if (may_wait)
-				on_client_hello(g, &pkt, ts_ns, now_ns);
+				on_client_hello(g, &pkt, ts_ns, now_ns, pid);
 		} else if (is_waiting(g, &pkt.key)) {
 			/* Not complete and not past its deadline, or it would be gone by now. */
 			note_held(g, cap_len, ts_ns);

@@ -12,7 +12,12 @@
  * (TLS 1.2), or CLIENT_TRAFFIC_SECRET_0 and SERVER_TRAFFIC_SECRET_0 (TLS 1.3,
  * whose handshake secrets come first), or until max_wait_ns after the
  * ClientHello's timestamp has passed on the caller's clock; then the packets
- * go out undecryptable rather than late, and never get dropped.
+ * go out undecryptable rather than late, and never get dropped. A
+ * ClientHello whose process is known to have no library we hook waits
+ * TLS_GATE_PEER_WAIT_NS at most: only the other end can hand over its secrets,
+ * and only if it is a process on this machine (in another network namespace),
+ * which does so within milliseconds. Secrets that never come (no end hooked)
+ * then hold the output that long, not max_wait_ns.
  *
  * How the capture loop uses it:
  * - for every new secret line: tls_gate_secret();
@@ -46,6 +51,7 @@
 
 #define TLS_GATE_MAX_FLOWS 65536
 #define TLS_GATE_RANDOMS   65536
+#define TLS_GATE_PEER_WAIT_NS (250 * 1000000ULL)
 
 enum gate_verdict {
 	GATE_PASS,
@@ -80,16 +86,22 @@ void tls_gate_free(struct tls_gate *g);
 /* Whom to tell about a secret that did not decrypt its connection; none by default. */
 void tls_gate_on_misfit(struct tls_gate *g, tls_check_misfit_fn fn, void *ctx);
 
+/* Whether process @pid can hand over the secrets of its own handshakes. */
+typedef bool (*tls_gate_may_report_fn)(void *ctx, uint32_t pid);
+
+/* Whom to ask about a ClientHello's process; without, every one may. */
+void tls_gate_on_hello(struct tls_gate *g, tls_gate_may_report_fn fn, void *ctx);
+
 /*
  * The packet @data (@cap_len bytes) whose headers pkt_tuple_parse() read into
- * @t (NULL: it could not).
+ * @t (NULL: it could not), of process @pid (0: not known).
  * @may_wait false: a ClientHello in this packet starts no wait, because its
  * secrets will not come (another user's connection in a capture by a user
  * other than root); packets of connections already waiting are held all the same.
  */
 enum gate_verdict tls_gate_check(struct tls_gate *g, const uint8_t *data, uint32_t cap_len,
 				 const struct pkt_tuple *t, uint64_t ts_ns, uint64_t now_ns,
-				 bool may_wait);
+				 bool may_wait, uint32_t pid);
 
 /*
  * Records that @secret is in the file now; a SERVER_HANDSHAKE_TRAFFIC_SECRET

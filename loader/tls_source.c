@@ -31,6 +31,8 @@
 
 /* New libssl files one process can bring at once. */
 #define MAX_NEW_LIBS 8
+/* Processes whose libssl tls_source_may_report() remembers. */
+#define MAX_REPORT_ANSWERS 4096
 
 /* A hooked libssl, by its index (the uprobe's cookie): what a warning about it names. */
 struct hooked_lib {
@@ -71,6 +73,8 @@ struct tls_source {
 	GHashTable *pending;	/* pids that mapped libraries since the last scan */
 	GHashTable *execs;	/* pids that exec'd under another root since then */
 	GHashTable *distrusted; /* build IDs whose secrets did not decrypt: never hooked again */
+	GHashTable *maps_libssl; /* pid -> 1 or 0: tls_source_may_report()'s answers */
+	bool extra_libs;	 /* --tls-lib: a library need not be called libssl */
 	struct hooked_lib libs[MAX_TLS_LIBS];
 	uint32_t n_libs;
 	int64_t mono_to_real;
@@ -450,10 +454,12 @@ static int on_event(void *ctx, const void *data, uint32_t size)
 		return 0;
 	if (ev->type == TLS_EVENT_LOADED) {
 		g_hash_table_add(src->pending, GUINT_TO_POINTER(ev->pid));
+		g_hash_table_remove(src->maps_libssl, GUINT_TO_POINTER(ev->pid));
 		return 0;
 	}
 	if (ev->type == TLS_EVENT_EXEC) {
 		g_hash_table_add(src->execs, GUINT_TO_POINTER(ev->pid));
+		g_hash_table_remove(src->maps_libssl, GUINT_TO_POINTER(ev->pid));
 		return 0;
 	}
 	/* Queued before its library was found out: just as wrong as what would follow. */
@@ -571,6 +577,8 @@ int tls_source_open(struct tls_source **out, const struct tls_source_opts *opts)
 	src->pending = g_hash_table_new(NULL, NULL);
 	src->execs = g_hash_table_new(NULL, NULL);
 	src->distrusted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	src->maps_libssl = g_hash_table_new(NULL, NULL);
+	src->extra_libs = opts->extra_libs && opts->extra_libs[0];
 
 	src->skel = tls_bpf__open();
 	err = src->skel ? 0 : -errno;
@@ -659,6 +667,25 @@ void tls_source_distrust(struct tls_source *src, uint32_t lib)
 	distrust(src, lib, "its secrets did not decrypt their connection");
 }
 
+bool tls_source_may_report(struct tls_source *src, uint32_t pid)
+{
+	gpointer known;
+	struct tls_libs m;
+	bool maps;
+
+	if (src->extra_libs)
+		return true;
+	if (g_hash_table_lookup_extended(src->maps_libssl, GUINT_TO_POINTER(pid), NULL, &known))
+		return GPOINTER_TO_UINT(known);
+	maps = tls_libs_read((int)pid, &m) || m.libssl->len;
+	tls_libs_free(&m);
+	/* Processes come and go: the answers of the gone ones go with the rest. */
+	if (g_hash_table_size(src->maps_libssl) >= MAX_REPORT_ANSWERS)
+		g_hash_table_remove_all(src->maps_libssl);
+	g_hash_table_insert(src->maps_libssl, GUINT_TO_POINTER(pid), GUINT_TO_POINTER(maps));
+	return maps;
+}
+
 uint64_t tls_source_lost(const struct tls_source *src)
 {
 	return __atomic_load_n(&src->skel->bss->secrets_lost, __ATOMIC_RELAXED);
@@ -682,6 +709,7 @@ void tls_source_close(struct tls_source *src)
 	g_hash_table_destroy(src->pending);
 	g_hash_table_destroy(src->execs);
 	g_hash_table_destroy(src->distrusted);
+	g_hash_table_destroy(src->maps_libssl);
 	for (uint32_t i = 0; i < src->n_libs; i++)
 		g_free(src->libs[i].path);
 	g_free(src);

@@ -98,6 +98,14 @@ int tls_source_consume(struct tls_source *src, secret_fn fn, void *ctx);
  */
 void tls_source_distrust(struct tls_source *src, uint32_t lib);
 
+/*
+ * Whether process @pid (host PID namespace) can hand over secrets of its own
+ * handshakes: it maps a libssl, or we cannot tell (it is gone, or not ours to
+ * read), or a --tls-lib names a file by another name. Read from /proc once
+ * per process, and again after it execs or maps libraries.
+ */
+bool tls_source_may_report(struct tls_source *src, uint32_t pid);
+
 /* Secrets lost in the kernel because the ring was full. */
 uint64_t tls_source_lost(const struct tls_source *src);
 

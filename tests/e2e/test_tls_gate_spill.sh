@@ -16,7 +16,7 @@ pid=$!
 started $pid
 wait_for_size "$WORK/out.pcapng" 100
 
-ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" tcp-server 127.0.0.1 4433 "$WORK/ready" &
+ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" tls-echo-server 127.0.0.1 4433 "$WORK/ready" &
 started $!
 wait_for_size "$WORK/ready" 0
 ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" tls-hello 127.0.0.1 4433 ||

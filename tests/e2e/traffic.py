@@ -15,6 +15,8 @@
                                                 or GAP seconds apart
   traffic.py tls-hello ADDR PORT                a TLS ClientHello no library made, to
                                                 an echo server: no secrets ever come
+  traffic.py tls-echo-server ADDR PORT READY_FILE
+                                                tcp-server, for tls-hello
   traffic.py tun-reflect TUN READY_FILE         attach to tun device TUN and send
                                                 every IPv4 packet back, addresses
                                                 and ports swapped, until it is idle
@@ -183,7 +185,20 @@ def client_hello():
     return b"\x16\x03\x01" + len(handshake).to_bytes(2, "big") + handshake
 
 
+def map_libssl():
+    """Maps libssl, as a TLS client or server does: ecap-tls holds a
+    handshake for its whole --tls-wait only where a process that takes part
+    could hand over its secrets."""
+    import ssl  # noqa: F401
+
+
+def tls_echo_server(addr, port, ready):
+    map_libssl()
+    tcp_server(addr, port, ready)
+
+
 def tls_hello(addr, port):
+    map_libssl()
     hello = client_hello()
     with socket.create_connection((addr, int(port)), timeout=TIMEOUT) as sock:
         sock.sendall(hello)
@@ -200,6 +215,7 @@ COMMANDS = {
     "udp-send": udp_send,
     "udp-burst": udp_burst,
     "tls-hello": tls_hello,
+    "tls-echo-server": tls_echo_server,
     "tun-reflect": tun_reflect,
 }
 

@@ -17,18 +17,28 @@
 
 static uint8_t random_b[32];
 
-/* The gate as capture.c calls it: on a packet whose headers were parsed once. */
-static enum gate_verdict gate_check(struct tls_gate *g, const uint8_t *data, uint32_t len,
-				    uint16_t linktype, uint64_t ts, uint64_t now, bool may_wait)
+/*
+ * The gate as capture.c calls it: on a packet whose headers were parsed once,
+ * of process @pid (0: not known).
+ */
+static enum gate_verdict gate_check_of(struct tls_gate *g, const uint8_t *data, uint32_t len,
+				       uint16_t linktype, uint64_t ts, uint64_t now, bool may_wait,
+				       uint32_t pid)
 {
 	struct pkt_tuple t;
 	bool parsed = !pkt_tuple_parse(data, len, linktype, &t);
 
-	return tls_gate_check(g, data, len, parsed ? &t : NULL, ts, now, may_wait);
+	return tls_gate_check(g, data, len, parsed ? &t : NULL, ts, now, may_wait, pid);
 }
 
-static enum gate_verdict check_spec(struct tls_gate *g, const struct spec *sp, uint64_t ts,
-				    uint64_t now)
+static enum gate_verdict gate_check(struct tls_gate *g, const uint8_t *data, uint32_t len,
+				    uint16_t linktype, uint64_t ts, uint64_t now, bool may_wait)
+{
+	return gate_check_of(g, data, len, linktype, ts, now, may_wait, 0);
+}
+
+static enum gate_verdict check_spec_of(struct tls_gate *g, const struct spec *sp, uint64_t ts,
+				       uint64_t now, uint32_t pid)
 {
 	static uint8_t *copy;
 	static size_t copy_len;
@@ -41,7 +51,13 @@ static enum gate_verdict check_spec(struct tls_gate *g, const struct spec *sp, u
 		copy_len = len;
 		memcpy(copy, full, len);
 	}
-	return gate_check(g, copy, (uint32_t)len, linktype(sp), ts, now, true);
+	return gate_check_of(g, copy, (uint32_t)len, linktype(sp), ts, now, true, pid);
+}
+
+static enum gate_verdict check_spec(struct tls_gate *g, const struct spec *sp, uint64_t ts,
+				    uint64_t now)
+{
+	return check_spec_of(g, sp, ts, now, 0);
 }
 
 /* A ClientHello from client port @cport with @random, or the RFC's random when NULL. */
@@ -527,6 +543,52 @@ static void test_check_wired(void)
 	tls_gate_free(g);
 }
 
+#define NO_TLS_PID 200 /* a process that maps no TLS library we hook */
+
+/* The TLS source's answer; counts the questions in *@ctx. */
+static bool may_report(void *ctx, uint32_t pid)
+{
+	(*(int *)ctx)++;
+	return pid != NO_TLS_PID;
+}
+
+/*
+ * A ClientHello of a process that can hand over no secrets waits only as long
+ * as a peer in another namespace takes to hand over its own; of one that can,
+ * or of an unknown one, the whole time. Only ClientHellos are asked about.
+ */
+static void test_peer_wait(void)
+{
+	struct tls_gate *g = tls_gate_new(MAX_WAIT);
+	struct spec ch = hello(40100, NULL, NULL), reply = data_pkt(40100, true);
+	struct spec ch2 = hello(40101, NULL, NULL), ch3 = hello(40102, NULL, NULL);
+	int asked = 0;
+
+	tls_gate_on_hello(g, may_report, &asked);
+	CHECK_EQ(check_spec_of(g, &ch, T0, T0, NO_TLS_PID), GATE_PASS);
+	CHECK_U64(tls_gate_deadline(g), T0 + TLS_GATE_PEER_WAIT_NS);
+	CHECK_EQ(check_spec_of(g, &reply, T0 + MS, T0 + MS, NO_TLS_PID), GATE_HOLD);
+	CHECK_EQ(asked, 1);
+	CHECK_EQ(check_spec_of(g, &reply, T0 + MS, T0 + TLS_GATE_PEER_WAIT_NS, NO_TLS_PID),
+		 GATE_PASS);
+	CHECK_EQ(stats(g).flows_timed_out, 1);
+
+	CHECK_EQ(check_spec_of(g, &ch2, T0 + 2 * MS, T0 + 2 * MS, 100), GATE_PASS);
+	CHECK_EQ(asked, 2);
+	CHECK_U64(tls_gate_deadline(g), T0 + 2 * MS + MAX_WAIT);
+	CHECK_EQ(check_spec_of(g, &ch3, T0 + 3 * MS, T0 + 3 * MS, 0), GATE_PASS);
+	CHECK_EQ(asked, 2);
+	CHECK_EQ(stats(g).flows_waiting, 2);
+	tls_gate_free(g);
+
+	/* A --tls-wait shorter than a peer's wait stays the bound. */
+	g = tls_gate_new(50 * MS);
+	tls_gate_on_hello(g, may_report, &asked);
+	CHECK_EQ(check_spec_of(g, &ch, T0, T0, NO_TLS_PID), GATE_PASS);
+	CHECK_U64(tls_gate_deadline(g), T0 + 50 * MS);
+	tls_gate_free(g);
+}
+
 int main(void)
 {
 	rfc8448_load();
@@ -545,6 +607,7 @@ int main(void)
 	test_bounds();
 	test_held_count();
 	test_may_not_wait();
+	test_peer_wait();
 	test_check_wired();
 	return check_summary("tls_gate");
 }
