@@ -677,6 +677,7 @@ bool tls_source_may_report(struct tls_source *src, uint32_t pid)
 		return true;
 	if (g_hash_table_lookup_extended(src->maps_libssl, GUINT_TO_POINTER(pid), NULL, &known))
 		return GPOINTER_TO_UINT(known);
+	/* One we cannot read (gone, or another user's) may, for all we know. */
 	maps = tls_libs_read((int)pid, &m) || m.libssl->len;
 	tls_libs_free(&m);
 	/* Processes come and go: the answers of the gone ones go with the rest. */
