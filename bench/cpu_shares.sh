@@ -24,13 +24,7 @@ NS="$NS_PREFIX-shares"
 netns_add "$NS"
 [ "$(nproc)" -ge 2 ] || skip "needs two CPUs: one for nginx, one for wrk"
 
-tls_make_cert
-dir=$WORK/nginx
-tls_nginx_conf "$dir" "listen 127.0.0.1:8443 ssl;" "master_process on; worker_processes 1;"
-ip netns exec "$NS" taskset -c 0 nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
-	>/dev/null 2>&1 </dev/null &
-started $!
-wait_for_listen "$NS" 127.0.0.1 8443 $! "$dir/error.log"
+pinned_nginx "$NS"
 
 ip netns exec "$NS" "$ECAP_TLS" -i lo -w "$WORK/capture.pcapng" "$@" 2>"$WORK/ecap.log" &
 capture=$!

@@ -55,6 +55,21 @@ peak_rss_kib() { # PID
 	awk '$1 == "VmHWM:" {print $2}' "/proc/$1/status"
 }
 
+# The HTTPS server of the by-hand tools (cpu_shares.sh, pairs.sh): nginx with
+# one worker on 127.0.0.1:8443 in namespace NS, pinned to CPU 0 as in
+# tls_nginx.sh, which leaves CPU 1 to wrk. The caller sources
+# tests/e2e/tls_lib.sh.
+pinned_nginx() { # NS
+	local dir=$WORK/nginx
+
+	tls_make_cert
+	tls_nginx_conf "$dir" "listen 127.0.0.1:8443 ssl;" "master_process on; worker_processes 1;"
+	ip netns exec "$1" taskset -c 0 nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
+		>/dev/null 2>&1 </dev/null &
+	started $!
+	wait_for_listen "$1" 127.0.0.1 8443 $! "$dir/error.log"
+}
+
 # Waits until the capture PID is ready: tcpdump says "listening on" in LOG,
 # ecap-tls has written its file header (it attaches before opening the file).
 wait_capture_ready() { # TOOL LOG FILE

@@ -31,13 +31,7 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 NS="$NS_PREFIX-pairs"
 netns_add "$NS"
 
-tls_make_cert
-dir=$WORK/nginx
-tls_nginx_conf "$dir" "listen 127.0.0.1:8443 ssl;" "master_process on; worker_processes 1;"
-ip netns exec "$NS" taskset -c 0 nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
-	>/dev/null 2>&1 </dev/null &
-started $!
-wait_for_listen "$NS" 127.0.0.1 8443 $! "$dir/error.log"
+pinned_nginx "$NS"
 
 header=()
 [ "${MODE:-keepalive}" = close ] && header=(-H "Connection: close")
@@ -48,7 +42,7 @@ requests_per_second() {
 	awk '/^Requests\/sec:/ {print $2}' <<<"$out"
 }
 
-# Requests/s of one variant's capture, which must lose no packet.
+# Requests/s under one variant's capture; a capture that lost packets says so.
 measure() { # NAME=PROGRAM [OPTIONS...]
 	local program options file=$WORK/capture.pcapng rps capture
 	read -r program options <<<"${1#*=}"
