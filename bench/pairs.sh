@@ -63,13 +63,14 @@ measure() { # NAME=PROGRAM [OPTIONS...]
 
 requests_per_second >/dev/null # warm-up
 before=$(requests_per_second)
+[ -n "$before" ] || fail "wrk failed before the first round"
 for round in $(seq "$ROUNDS"); do
 	for i in "${!VARIANTS[@]}"; do
 		variant=${VARIANTS[$(((i + round) % ${#VARIANTS[@]}))]}
 		rps=$(measure "$variant")
 		after=$(requests_per_second)
 		# fail in $(...) ends only the subshell.
-		[ -n "$rps" ] && [ -n "$after" ] || fail "round $round of ${variant%%=*} failed"
+		[[ -n $rps && -n $after ]] || fail "round $round of ${variant%%=*} failed"
 		awk -v n="${variant%%=*}" -v r="$round" -v c="$rps" -v a="$before" -v b="$after" \
 			'BEGIN {printf "%s round %d: %.3f (%.0f requests/s; without %.0f, %.0f)\n",
 				n, r, c / ((a + b) / 2), c, a, b}' | tee -a "$WORK/rounds"
