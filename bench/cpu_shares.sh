@@ -3,11 +3,12 @@
 # CPU 0, wrk to CPU 1, as in tls_nginx.sh) under `perf record -a` with the
 # cpu-clock event, which needs no PMU. Prints, for each CPU, the share of its
 # samples that went to the traffic (nginx, wrk), to ecap-tls, to each of our
-# eBPF programs and the tracepoint dispatch in front of the socket hooks, and
-# idle time. With both programs pinned, the CPU that is never idle limits
-# requests/s, and only what runs there costs requests (where-the-time-goes.md,
-# session 10). Not a test and not part of run.sh: a tool for profiling by
-# hand, as root.
+# eBPF programs with the helpers and kernel functions they call (from the
+# call chains of `perf record -g`), to the tracepoint dispatch in front of the
+# socket hooks, and idle time. With both programs pinned, the CPU that is
+# never idle limits requests/s, and only what runs there costs requests
+# (where-the-time-goes.md, session 10). Not a test and not part of run.sh:
+# a tool for profiling by hand, as root.
 #
 #   flock -o /tmp/ecap-e2e.lock bench/cpu_shares.sh [SECONDS [ECAP_TLS_OPTIONS...]]
 #
@@ -38,26 +39,43 @@ ip netns exec "$NS" taskset -c 1 wrk -t1 -c32 -d$((SECONDS_PER_RUN + 2))s "${hea
 load=$!
 started $load
 sleep 1
-perf record -q -a -e cpu-clock -F 2999 -o "$WORK/perf.data" -- sleep "$SECONDS_PER_RUN" \
+perf record -q -a -g -e cpu-clock -F 2999 -o "$WORK/perf.data" -- sleep "$SECONDS_PER_RUN" \
 	2>"$WORK/perf.log" || fail "perf record failed: $(cat "$WORK/perf.log")"
 wait $load || fail "wrk failed: $(cat "$WORK/wrk.out")"
 stop_pid $capture TERM || fail "ecap-tls failed: $(cat "$WORK/ecap.log")"
 
 echo "$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.out") requests/s; per CPU, % of its samples:"
-perf report -i "$WORK/perf.data" --no-children --sort cpu,comm,sym -g none \
-	-F overhead,cpu,comm,sym 2>/dev/null | awk '
-	/^#/ || NF < 4 { next }
-	{
-		pct = $1; sub(/%/, "", pct); cpu = $2 + 0; comm = $3; sym = $NF
-		if (comm == "swapper") what = "idle"
+# A sample inside one of our programs, or in a helper or kernel function it
+# called (the clock behind bpf_ktime_get_ns(), the copy behind
+# bpf_skb_load_bytes()), counts for that program: the call chains say which.
+perf script -i "$WORK/perf.data" -F comm,cpu,ip,sym 2>/dev/null | awk '
+	function account() {
+		if (cpu == "") return
+		if (prog != "") what = prog
+		else if (comm == "swapper") what = "idle"
 		else if (comm == "ecap-tls") what = "ecap-tls"
-		else if (sym ~ /^bpf_prog_.*_ecap_/) { what = sym; sub(/^bpf_prog_[0-9a-f]*_/, "", what) }
-		else if (sym == "bpf_trace_run3") what = "tracepoint dispatch"
+		else if (leaf == "bpf_trace_run3") what = "tracepoint dispatch"
 		else if (comm == "nginx" || comm == "wrk") what = comm " (the rest)"
 		else what = "other"
-		share[cpu, what] += pct; total[cpu] += pct; names[what] = 1
+		share[cpu, what]++; total[cpu]++; names[what] = 1
+		cpu = ""
+	}
+	/^[^ \t]/ {
+		account()
+		comm = $0; sub(/ *\[[0-9]+\] *$/, "", comm)
+		cpu = $NF; gsub(/[^0-9]/, "", cpu); cpu += 0
+		leaf = ""; prog = ""
+		next
+	}
+	NF >= 2 && cpu != "" {
+		sym = $2; sub(/\+0x[0-9a-f]*$/, "", sym)
+		if (leaf == "") leaf = sym
+		if (prog == "" && sym ~ /^bpf_prog_[0-9a-f]*_ecap_/) {
+			prog = sym; sub(/^bpf_prog_[0-9a-f]*_/, "", prog)
+		}
 	}
 	END {
+		account()
 		n = split("nginx (the rest)|wrk (the rest)|ecap-tls|ecap_ingress|ecap_egress|" \
 			  "ecap_sock_ops|tracepoint dispatch|ecap_sock_state|ecap_handshake_done|" \
 			  "other|idle", order, "|")
