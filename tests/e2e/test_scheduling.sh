@@ -30,7 +30,7 @@ policy_while_capturing() { # EXPECTED [COMMAND PREFIX...]
 		fail "${*:-ecap-tls} captured nothing"
 }
 
-policy_while_capturing 3        # SCHED_BATCH
-policy_while_capturing 2 chrt -r 1 # SCHED_RR, as chrt set it
+policy_while_capturing 3              # SCHED_BATCH
+policy_while_capturing 2 chrt -r 1    # SCHED_RR, as chrt set it
 assert_nothing_left "$NS"
 pass
