@@ -25,26 +25,24 @@ NS="$NS_PREFIX-shares"
 netns_add "$NS"
 [ "$(nproc)" -ge 2 ] || skip "needs two CPUs: one for nginx, one for wrk"
 
-pinned_nginx "$NS"
+tls_make_cert
+pinned_nginx "$NS" "$WORK/nginx" 8443
 
 ip netns exec "$NS" "$ECAP_TLS" -i lo -w "$WORK/capture.pcapng" "$@" 2>"$WORK/ecap.log" &
 capture=$!
 started $capture
 wait_for_size "$WORK/capture.pcapng" 100
 # The profile starts once wrk runs: its start-up (and ecap-tls's look at it) is not the cost.
-header=()
-[ "${MODE:-keepalive}" = close ] && header=(-H "Connection: close")
-ip netns exec "$NS" taskset -c 1 wrk -t1 -c32 -d$((SECONDS_PER_RUN + 2))s "${header[@]}" \
-	https://127.0.0.1:8443/ >"$WORK/wrk.out" 2>&1 &
+wrk_requests_per_second "$NS" "${MODE:-keepalive}" 8443 $((SECONDS_PER_RUN + 2)) >"$WORK/rps" &
 load=$!
 started $load
 sleep 1
 perf record -q -a -g -e cpu-clock -F 2999 -o "$WORK/perf.data" -- sleep "$SECONDS_PER_RUN" \
 	2>"$WORK/perf.log" || fail "perf record failed: $(cat "$WORK/perf.log")"
-wait $load || fail "wrk failed: $(cat "$WORK/wrk.out")"
+wait $load || fail "the wrk run failed"
 stop_pid $capture TERM || fail "ecap-tls failed: $(cat "$WORK/ecap.log")"
 
-echo "$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.out") requests/s; per CPU, % of its samples:"
+echo "$(cat "$WORK/rps") requests/s; per CPU, % of its samples:"
 # A sample inside one of our programs, or in a helper or kernel function it
 # called (the clock behind bpf_ktime_get_ns(), the copy behind
 # bpf_skb_load_bytes()), counts for that program: the call chains say which.

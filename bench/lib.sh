@@ -55,19 +55,42 @@ peak_rss_kib() { # PID
 	awk '$1 == "VmHWM:" {print $2}' "/proc/$1/status"
 }
 
-# The HTTPS server of the by-hand tools (cpu_shares.sh, pairs.sh): nginx with
-# one worker on 127.0.0.1:8443 in namespace NS, pinned to CPU 0 as in
-# tls_nginx.sh, which leaves CPU 1 to wrk. The caller sources
-# tests/e2e/tls_lib.sh.
-pinned_nginx() { # NS
-	local dir=$WORK/nginx
+# HTTPS under wrk, as tls_nginx.sh, pairs.sh and cpu_shares.sh drive it: one
+# nginx worker on CPU 0, one wrk thread with WRK_CONNECTIONS connections on
+# CPU 1 (both on CPU 0 on a single CPU). The caller sources
+# tests/e2e/tls_lib.sh and has made the certificate (tls_make_cert).
+NGINX_CPU=0
+WRK_CPU=$(($(nproc) > 1 ? 1 : 0))
+WRK_CONNECTIONS=32
 
-	tls_make_cert
-	tls_nginx_conf "$dir" "listen 127.0.0.1:8443 ssl;" "master_process on; worker_processes 1;"
-	ip netns exec "$1" taskset -c 0 nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
-		>/dev/null 2>&1 </dev/null &
-	started $!
-	wait_for_listen "$1" 127.0.0.1 8443 $! "$dir/error.log"
+# nginx on 127.0.0.1:PORT in namespace NS, its files in DIR; ENV (e.g.
+# LD_PRELOAD=... SSLKEYLOGFILE=...) reaches its workers too.
+pinned_nginx() { # NS DIR PORT [ENV...]
+	local ns=$1 dir=$2 port=$3 pid
+	shift 3
+	tls_nginx_conf "$dir" "listen 127.0.0.1:$port ssl;" "master_process on; worker_processes 1;"
+	# nginx clears its workers' environment but for the variables named here.
+	[ $# -eq 0 ] || sed -i "s|^daemon off;|daemon off; env LD_PRELOAD; env SSLKEYLOGFILE;|" "$dir/nginx.conf"
+	ip netns exec "$ns" env "$@" taskset -c $NGINX_CPU nginx -p "$dir" -e "$dir/error.log" \
+		-c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 </dev/null &
+	pid=$!
+	started $pid
+	wait_for_listen "$ns" 127.0.0.1 "$port" $pid "$dir/error.log"
+}
+
+# One wrk run of SECONDS against https://127.0.0.1:PORT/ in NS; prints
+# requests/s. MODE close makes every request a new TLS connection (Connection:
+# close), keepalive keeps them. Error replies fail; socket errors are reported.
+wrk_requests_per_second() { # NS MODE PORT SECONDS
+	local header=() out rps
+	[ "$2" = close ] && header=(-H "Connection: close")
+	out=$(ip netns exec "$1" taskset -c $WRK_CPU wrk -t1 -c$WRK_CONNECTIONS -d"$4"s \
+		"${header[@]}" "https://127.0.0.1:$3/" 2>&1) || fail "wrk failed: $out"
+	! grep -qE "Non-2xx|Socket errors: .*[1-9]" <<<"$out" || echo "wrk ($2): $out" >&2
+	! grep -q "Non-2xx" <<<"$out" || fail "wrk ($2) got error replies: $out"
+	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+	[ -n "$rps" ] || fail "no requests/s in wrk's output: $out"
+	echo "$rps"
 }
 
 # Waits until the capture PID is ready: tcpdump says "listening on" in LOG,

@@ -31,15 +31,10 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 NS="$NS_PREFIX-pairs"
 netns_add "$NS"
 
-pinned_nginx "$NS"
-
-header=()
-[ "${MODE:-keepalive}" = close ] && header=(-H "Connection: close")
+tls_make_cert
+pinned_nginx "$NS" "$WORK/nginx" 8443
 requests_per_second() {
-	local out
-	out=$(ip netns exec "$NS" taskset -c 1 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" \
-		"${header[@]}" https://127.0.0.1:8443/ 2>&1) || fail "wrk failed: $out"
-	awk '/^Requests\/sec:/ {print $2}' <<<"$out"
+	wrk_requests_per_second "$NS" "${MODE:-keepalive}" 8443 "$SECONDS_PER_RUN"
 }
 
 # Requests/s under one variant's capture; a capture that lost packets says so.

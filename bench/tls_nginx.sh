@@ -33,7 +33,6 @@ command -v cc >/dev/null || skip "no C compiler for bench/sslkeylog.c"
 
 ROUNDS=${1:-5}
 SECONDS_PER_RUN=${2:-5}
-CONNECTIONS=32
 CONFIGS=${CONFIGS:-"none capture packets secrets tcpdump"}
 MODES=${MODES:-"keepalive close"}
 PORT=8443
@@ -41,44 +40,17 @@ KEYLOG_PORT=8444
 NS="$NS_PREFIX-bench"
 netns_add "$NS"
 
-# Two CPUs or more: nginx on the first, wrk on the second, the capture where
-# the scheduler puts it.
-ncpu=$(nproc)
-NGINX_CPU=0
-WRK_CPU=$((ncpu > 1 ? 1 : 0))
-
 tls_make_cert
-# nginx on PORT; with a key log (the "tcpdump" configuration) it runs with
-# bench/sslkeylog.c preloaded and SSLKEYLOGFILE set.
-start_nginx() { # NAME PORT [ENV...]
-	local dir=$WORK/$1 port=$2 pid
-	shift 2
-	tls_nginx_conf "$dir" "listen 127.0.0.1:$port ssl;" "master_process on; worker_processes 1;"
-	# nginx clears its workers' environment but for the variables named here.
-	[ $# -eq 0 ] || sed -i "s|^daemon off;|daemon off; env LD_PRELOAD; env SSLKEYLOGFILE;|" "$dir/nginx.conf"
-	ip netns exec "$NS" env "$@" taskset -c $NGINX_CPU nginx -p "$dir" -e "$dir/error.log" \
-		-c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 </dev/null &
-	pid=$!
-	started $pid
-	wait_for_listen "$NS" 127.0.0.1 "$port" $pid "$dir/error.log"
-}
-
 cc -shared -fPIC -O2 -o "$WORK/sslkeylog.so" "$BENCH_DIR/sslkeylog.c" -ldl
 KEYLOG=$WORK/keys.log
-start_nginx nginx $PORT
-start_nginx nginx-keylog $KEYLOG_PORT LD_PRELOAD="$WORK/sslkeylog.so" SSLKEYLOGFILE="$KEYLOG"
+pinned_nginx "$NS" "$WORK/nginx" $PORT
+# The "tcpdump" configuration's nginx: bench/sslkeylog.c writes its key log.
+pinned_nginx "$NS" "$WORK/nginx-keylog" $KEYLOG_PORT LD_PRELOAD="$WORK/sslkeylog.so" \
+	SSLKEYLOGFILE="$KEYLOG"
 
-# One wrk run against PORT; prints requests/s. Any error reply or socket error fails.
+# One wrk run against PORT (the plain nginx's by default); prints requests/s.
 run_wrk() { # MODE [PORT]
-	local header=() out rps
-	[ "$1" = close ] && header=(-H "Connection: close")
-	out=$(ip netns exec "$NS" taskset -c $WRK_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s \
-		"${header[@]}" "https://127.0.0.1:${2:-$PORT}/" 2>&1) || fail "wrk failed: $out"
-	! grep -qE "Non-2xx|Socket errors: .*[1-9]" <<<"$out" || echo "wrk ($1): $out" >&2
-	! grep -q "Non-2xx" <<<"$out" || fail "wrk ($1) got error replies: $out"
-	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-	[ -n "$rps" ] || fail "no requests/s in wrk's output: $out"
-	echo "$rps"
+	wrk_requests_per_second "$NS" "$1" "${2:-$PORT}" "$SECONDS_PER_RUN"
 }
 
 capture_options() { # CONFIG
@@ -219,7 +191,7 @@ summary() {
 	close_sessions=$(median capture close 5)
 	echo "Medians of $ROUNDS rounds of ${SECONDS_PER_RUN} s per cell, configurations alternating"
 	echo "within each round, each between two runs without capture (its ratio: to their"
-	echo "mean; \"no capture\" is the median of all of them); wrk -t1 -c$CONNECTIONS on CPU"
+	echo "mean; \"no capture\" is the median of all of them); wrk -t1 -c$WRK_CONNECTIONS on CPU"
 	echo "$WRK_CPU, one nginx worker on CPU $NGINX_CPU, ecap-tls unpinned; HTTPS on loopback in a network namespace, a 6-byte"
 	echo "body, TLS 1.3 (wrk's default). \"secrets only\" captures with a filter that no"
 	echo "packet passes: the uprobes and the socket hooks, no packet copied or written. Packets lost in the kernel (ring"
