@@ -55,12 +55,15 @@ peak_rss_kib() { # PID
 	awk '$1 == "VmHWM:" {print $2}' "/proc/$1/status"
 }
 
+# The traffic's two ends each keep a CPU of their own (both CPU 0 on a single
+# CPU), so that where the scheduler happens to put them is not part of what is
+# measured; the capture runs where it may.
+SERVER_CPU=0
+CLIENT_CPU=$(($(nproc) > 1 ? 1 : 0))
+
 # HTTPS under wrk, as tls_nginx.sh, pairs.sh and cpu_shares.sh drive it: one
-# nginx worker on CPU 0, one wrk thread with WRK_CONNECTIONS connections on
-# CPU 1 (both on CPU 0 on a single CPU). The caller sources
-# tests/e2e/tls_lib.sh and has made the certificate (tls_make_cert).
-NGINX_CPU=0
-WRK_CPU=$(($(nproc) > 1 ? 1 : 0))
+# nginx worker, one wrk thread with WRK_CONNECTIONS connections. The caller
+# sources tests/e2e/tls_lib.sh and has made the certificate (tls_make_cert).
 WRK_CONNECTIONS=32
 
 # nginx on 127.0.0.1:PORT in namespace NS, its files in DIR; ENV (e.g.
@@ -71,7 +74,7 @@ pinned_nginx() { # NS DIR PORT [ENV...]
 	tls_nginx_conf "$dir" "listen 127.0.0.1:$port ssl;" "master_process on; worker_processes 1;"
 	# nginx clears its workers' environment but for the variables named here.
 	[ $# -eq 0 ] || sed -i "s|^daemon off;|daemon off; env LD_PRELOAD; env SSLKEYLOGFILE;|" "$dir/nginx.conf"
-	ip netns exec "$ns" env "$@" taskset -c $NGINX_CPU nginx -p "$dir" -e "$dir/error.log" \
+	ip netns exec "$ns" env "$@" taskset -c $SERVER_CPU nginx -p "$dir" -e "$dir/error.log" \
 		-c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 </dev/null &
 	pid=$!
 	started $pid
@@ -84,7 +87,7 @@ pinned_nginx() { # NS DIR PORT [ENV...]
 wrk_requests_per_second() { # NS MODE PORT SECONDS
 	local header=() out rps
 	[ "$2" = close ] && header=(-H "Connection: close")
-	out=$(ip netns exec "$1" taskset -c $WRK_CPU wrk -t1 -c$WRK_CONNECTIONS -d"$4"s \
+	out=$(ip netns exec "$1" taskset -c $CLIENT_CPU wrk -t1 -c$WRK_CONNECTIONS -d"$4"s \
 		"${header[@]}" "https://127.0.0.1:$3/" 2>&1) || fail "wrk failed: $out"
 	! grep -qE "Non-2xx|Socket errors: .*[1-9]" <<<"$out" || echo "wrk ($2): $out" >&2
 	! grep -q "Non-2xx" <<<"$out" || fail "wrk ($2) got error replies: $out"

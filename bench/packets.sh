@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packet capture cost, ecap-tls against tcpdump writing a file: two network
-# namespaces joined by a veth (198.18.0.1/24 - 198.18.0.2/24), an iperf3
-# server in the first, its client in the second, the capture on the server's
-# end of the veth. Per round every configuration runs once, the order rotating
+# namespaces joined by a veth (198.18.0.1/24 - 198.18.0.2/24), the traffic's
+# server in the first (iperf3 for TCP, bench/udp_load.c's receiver for UDP),
+# its client in the second, the capture on the server's end of the veth. Per round every configuration runs once, the order rotating
 # round by round (none tcpdump ecap, tcpdump ecap none, ...), so that drift of
 # this noisy machine hits them alike; results are medians over the rounds and
 # ratios medians of each round's own ratio.
@@ -11,8 +11,8 @@
 #
 # Settings (environment): ECAP_TLS (the binary), ROUNDS (7, unless given as
 # an argument), TCP_SECONDS (5),
-# UDP_SECONDS (3), UDP_RATES (offered packets/s, "max" for as fast as iperf3
-# goes), TCP_SNAPLEN (128), BENCH_OUT (where the section and plots go).
+# UDP_SECONDS (3), UDP_RATES (offered packets/s, "max" for as fast as the
+# sender goes), TCP_SNAPLEN (128), BENCH_OUT (where the section and plots go).
 #
 # Configurations:
 #   none     no capture
@@ -20,7 +20,7 @@
 #   ecap     ecap-tls --no-tls -w FILE (its defaults: 8 MiB ring): packets
 #            only, so that both tools do the same job
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
-for tool in iperf3 tcpdump capinfos python3; do
+for tool in iperf3 tcpdump capinfos python3 cc; do
 	command -v $tool >/dev/null || skip "$tool is not installed (./build.sh bench installs it)"
 done
 
@@ -37,12 +37,21 @@ TCP_SNAPLEN=${TCP_SNAPLEN:-128}
 CONFIGS=(none tcpdump ecap)
 RESULTS=$WORK/results
 
+UDP_LOAD=$WORK/udp_load
+cc -O2 -o "$UDP_LOAD" "$BENCH_DIR/udp_load.c" || fail "cannot build bench/udp_load.c"
+UDP_PORT=6000
+
+# Both servers for the whole script: iperf3's for TCP, udp_load's receiver
+# (a line of datagrams counted per run) for UDP.
 two_hosts
 ip netns exec "$NS_A" iperf3 -s -B "$ADDR_A" >"$WORK/iperf3-server.log" 2>&1 </dev/null &
-IPERF_SERVER=$!
-started $IPERF_SERVER
+started $!
+ip netns exec "$NS_A" taskset -c $SERVER_CPU "$UDP_LOAD" recv "$ADDR_A" $UDP_PORT \
+	>"$WORK/udp-received" 2>"$WORK/udp-receiver.err" </dev/null &
+started $!
 for _ in $(seq 100); do
-	ip netns exec "$NS_A" ss -Hltn "sport = :5201" | grep -q . && break
+	ip netns exec "$NS_A" ss -Hltun "( sport = :5201 or sport = :$UDP_PORT )" |
+		[ "$(wc -l)" = 2 ] && break
 	sleep 0.05
 done
 
@@ -74,34 +83,34 @@ start_capture() { # CONFIG SNAPLEN
 	wait_capture_ready "$1" "$CAP_LOG" "$CAP_FILE"
 }
 
-# iperf3's client for WORKLOAD at RATE; prints its JSON.
-run_iperf3() { # WORKLOAD RATE
-	local args
-	if [ "$1" = tcp ]; then
-		args=(-t "$TCP_SECONDS")
-	else
-		local bits=0
-		[ "$2" = max ] || bits=$(($2 * UDP_PAYLOAD * 8))
-		args=(-u -l $UDP_PAYLOAD -b $bits -t "$UDP_SECONDS")
-	fi
-	ip netns exec "$NS_B" iperf3 -c "$ADDR_A" -J "${args[@]}" 2>"$WORK/iperf3-client.err" ||
-		fail "iperf3 ${args[*]}: $(cat "$WORK/iperf3-client.err")"
+# TCP bulk through iperf3; prints "BITS_PER_S - - SECONDS", what its receiver
+# got (the packets are not known to iperf3).
+run_tcp() {
+	ip netns exec "$NS_B" iperf3 -c "$ADDR_A" -J -t "$TCP_SECONDS" >"$WORK/iperf3.json" \
+		2>"$WORK/iperf3-client.err" || fail "iperf3 -t $TCP_SECONDS: $(cat "$WORK/iperf3-client.err")"
+	python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))["end"]["sum_received"]
+print(s["bits_per_second"], "-", "-", s["seconds"])' "$WORK/iperf3.json"
 }
 
-# From iperf3's JSON: "BITS_PER_S RECEIVED_PER_S SENT_PER_S SECONDS" (TCP:
-# what the receiver got, packets unknown to iperf3; UDP: datagrams).
-iperf3_numbers() { # JSON_FILE
-	python3 - "$1" <<-'EOF'
-		import json, sys
-		end = json.load(open(sys.argv[1]))["end"]
-		if "lost_packets" not in end.get("sum", {}):
-		    s = end["sum_received"]
-		    print(s["bits_per_second"], "-", "-", s["seconds"])
-		else:
-		    s = end["sum"]
-		    got = s["packets"] - s["lost_packets"]
-		    print(s["bits_per_second"], got / s["seconds"], s["packets"] / s["seconds"], s["seconds"])
-	EOF
+# UDP_PAYLOAD-byte datagrams at RATE a second ("max": as fast as the sender
+# goes) for UDP_SECONDS, through bench/udp_load.c, its sender and receiver each
+# on a CPU of their own; prints "BITS_PER_S RECEIVED_PER_S SENT_PER_S
+# SECONDS", per second of sending.
+run_udp() { # RATE
+	local runs sent seconds
+	runs=$(wc -l <"$WORK/udp-received")
+	read -r sent seconds < <(ip netns exec "$NS_B" taskset -c $CLIENT_CPU "$UDP_LOAD" send \
+		"$ADDR_A" $UDP_PORT "${1/max/0}" "$UDP_SECONDS" $UDP_PAYLOAD 2>"$WORK/udp-sender.err") ||
+		fail "udp_load send: $(cat "$WORK/udp-sender.err")"
+	[ "$(wc -l <"$WORK/udp-received")" -gt "$runs" ] ||
+		fail "udp_load recv counted no run (its end markers were lost?): $(cat "$WORK/udp-receiver.err")"
+	awk -v r="$(tail -1 "$WORK/udp-received")" -v s="$sent" -v t="$seconds" -v p=$UDP_PAYLOAD \
+		'BEGIN {print r / t * p * 8, r / t, s / t, t}'
+}
+
+run_traffic() { # WORKLOAD RATE
+	if [ "$1" = tcp ]; then run_tcp; else run_udp "$2"; fi
 }
 
 # One run of WORKLOAD at RATE under CONFIG; appends to $RESULTS
@@ -116,7 +125,7 @@ measure() { # CONFIG WORKLOAD RATE ROUND
 	[ "$config" = none ] || c0=$(proc_cpu_seconds $CAP_PID)
 	p0=$(if_packets)
 	b0=$(machine_cpu_snapshot)
-	run_iperf3 "$workload" "$rate" >"$WORK/iperf3.json"
+	numbers=$(run_traffic "$workload" "$rate")
 	b1=$(machine_cpu_snapshot)
 	p1=$(if_packets)
 	if [ "$config" != none ]; then
@@ -129,7 +138,6 @@ measure() { # CONFIG WORKLOAD RATE ROUND
 		drops=$(capture_drops "$config" "$CAP_LOG" "$CAP_FILE")
 		rm -f "$CAP_FILE"
 	fi
-	numbers=$(iperf3_numbers "$WORK/iperf3.json")
 	echo "$config $workload $rate $4 $numbers $((p1 - p0)) $captured ${drops:--}" \
 		"$(awk -v a="$c0" -v b="$c1" 'BEGIN {printf "%.3f", b - a}')" \
 		"$(machine_busy_between "$b0" "$b1")" >>"$RESULTS"
@@ -244,7 +252,7 @@ bpf_prog_time() { # WORKLOAD RATE: prints "NS_PER_RUN RUNS"
 	BPF_STATS_OLD=$old
 	sysctl -qw kernel.bpf_stats_enabled=1
 	start_capture ecap $snaplen
-	run_iperf3 "$1" "$2" >/dev/null
+	run_traffic "$1" "$2" >/dev/null
 	ns=$(bpftool prog show -j | python3 -c '
 import json, sys
 runs = ns = 0
@@ -271,7 +279,7 @@ trap 'rc=$?; set +e; restore_bpf_stats; (exit $rc); cleanup' EXIT
 legend() {
 	cat <<-'EOF'
 		Columns: *traffic reached*: iperf3's receiver throughput (TCP) or datagrams
-		received per second (UDP); *vs none*: its median ratio to the same round's run
+		received per second of sending (UDP); *vs none*: its median ratio to the same round's run
 		without capture. *packets on the veth*: the server end's rx + tx packet
 		counters during the run (a GSO packet counts once, as both tools see it).
 		*captured*: packets in the file (capinfos) over packets on the veth; the
@@ -344,7 +352,7 @@ udp_plots() {
 		set xlabel "offered load (UDP datagrams/s, $UDP_PAYLOAD-byte payload)"
 		set output "$BENCH_OUT/packets-udp-throughput.png"
 		set title "Traffic received while capturing (median of $ROUNDS rounds)"
-		set ylabel "datagrams/s received by iperf3"
+		set ylabel "datagrams/s received"
 		plot "$data" using 1:2 with linespoints title "no capture", \
 		     "$data" using 1:4 with linespoints title "tcpdump -w", \
 		     "$data" using 1:6 with linespoints title "ecap-tls --no-tls -w"
@@ -354,9 +362,9 @@ udp_plots() {
 		set ylabel "% lost"
 		plot "$data" using 1:5 with linespoints lc 2 title "not in the file: tcpdump -w", \
 		     "$data" using 1:7 with linespoints lc 3 title "not in the file: ecap-tls --no-tls -w", \
-		     "$data" using 1:8 with lines dt 2 lc 1 title "datagrams iperf3 lost: no capture", \
-		     "$data" using 1:9 with lines dt 2 lc 2 title "datagrams iperf3 lost: tcpdump", \
-		     "$data" using 1:10 with lines dt 2 lc 3 title "datagrams iperf3 lost: ecap-tls"
+		     "$data" using 1:8 with lines dt 2 lc 1 title "datagrams the receiver lost: no capture", \
+		     "$data" using 1:9 with lines dt 2 lc 2 title "datagrams the receiver lost: tcpdump", \
+		     "$data" using 1:10 with lines dt 2 lc 3 title "datagrams the receiver lost: ecap-tls"
 	EOF
 }
 
@@ -375,8 +383,14 @@ udp_section() {
 	{
 		echo "### Small UDP packets at rising rates"
 		echo
-		echo "iperf3 -u -l $UDP_PAYLOAD -t $UDP_SECONDS at each offered rate (\"max\": -b 0, as fast as"
-		echo "iperf3 goes), whole packets captured; $ROUNDS rounds per rate."
+		echo "bench/udp_load.c: $UDP_SECONDS s of $UDP_PAYLOAD-byte datagrams at each offered rate (\"max\": as"
+		echo "fast as it goes), whole packets captured; $ROUNDS rounds per rate. Its sender (on CPU"
+		echo "$CLIENT_CPU) sends batches of sendmmsg() at fixed times, so that a rate it can reach is"
+		echo "the rate offered; iperf3's own pacing (-b) reached only ~70000-110000/s here"
+		echo "at 100000-400000 offered, less than at -b 0. Its receiver (on CPU $SERVER_CPU) asks"
+		echo "for a 32 MiB socket buffer, as high-rate UDP services do: on this virtual"
+		echo "machine a wake-up sometimes takes ~100 ms (perf sched), and a 0.2 MiB one"
+		echo "lost datagrams at 50000/s without any capture."
 		echo
 		echo "$TABLE_HEAD"
 		for rate in $UDP_RATES; do
@@ -397,7 +411,7 @@ tcp | udp | all) ;;
 *) fail "usage: $0 [tcp|udp|all [ROUNDS]]" ;;
 esac
 # Warm-up, not counted: the first iperf3 run of a fresh namespace is slower.
-run_iperf3 tcp - >/dev/null
+run_tcp >/dev/null
 if [ "$WORKLOAD" != udp ]; then
 	: >"$BENCH_OUT/packets-tcp.targets"
 	tcp_section

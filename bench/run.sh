@@ -107,9 +107,10 @@ document() {
 	echo
 	echo "## Packet capture: ecap-tls against tcpdump"
 	echo
-	echo "\`bench/packets.sh\`: two network namespaces joined by a veth, iperf3's server"
-	echo "in one and its client in the other; the capture runs on the server's end"
-	echo "and writes a file. ecap-tls runs with --no-tls: packets only, as tcpdump."
+	echo "\`bench/packets.sh\`: two network namespaces joined by a veth, the traffic's"
+	echo "server in one (iperf3 for TCP, bench/udp_load.c's receiver for UDP) and its"
+	echo "client in the other; the capture runs on the server's end and writes a"
+	echo "file. ecap-tls runs with --no-tls: packets only, as tcpdump."
 	echo
 	cat "$BENCH_OUT/packets-legend.md"
 	echo

@@ -192,7 +192,7 @@ summary() {
 	echo "Medians of $ROUNDS rounds of ${SECONDS_PER_RUN} s per cell, configurations alternating"
 	echo "within each round, each between two runs without capture (its ratio: to their"
 	echo "mean; \"no capture\" is the median of all of them); wrk -t1 -c$WRK_CONNECTIONS on CPU"
-	echo "$WRK_CPU, one nginx worker on CPU $NGINX_CPU, ecap-tls unpinned; HTTPS on loopback in a network namespace, a 6-byte"
+	echo "$CLIENT_CPU, one nginx worker on CPU $SERVER_CPU, ecap-tls unpinned; HTTPS on loopback in a network namespace, a 6-byte"
 	echo "body, TLS 1.3 (wrk's default). \"secrets only\" captures with a filter that no"
 	echo "packet passes: the uprobes and the socket hooks, no packet copied or written. Packets lost in the kernel (ring"
 	echo "buffer full), all rounds: keep-alive $(lost capture keepalive) with capture,"
