@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #define BATCH_MAX 64
-#define BATCH_NS 200000ULL	/* one batch of datagrams per 200 us at most */
-#define MARKERS 5		/* end markers, in case the receiver drops some */
+#define BATCH_NS  200000ULL /* one batch of datagrams per 200 us at most */
+#define MARKERS	  5	    /* end markers, in case the receiver drops some */
 /* A sender held up longer than this does not make up for it in one burst. */
 #define MAX_LAG_NS 10000000ULL
 /*
@@ -50,7 +50,7 @@ static uint64_t now_ns(void)
 
 static void sleep_until_ns(uint64_t deadline)
 {
-	struct timespec t = { deadline / 1000000000ULL, deadline % 1000000000ULL };
+	struct timespec t = {deadline / 1000000000ULL, deadline % 1000000000ULL};
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
 		;
@@ -64,7 +64,7 @@ static void die(const char *what, const char *detail)
 
 static struct sockaddr_in parse_address(const char *addr, const char *port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(atoi(port))};
 
 	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
 		die("not an IPv4 address", addr);
@@ -128,7 +128,7 @@ static int run_sender(const struct sockaddr_in *to, unsigned long rate, double s
 		      size_t payload)
 {
 	static char data[65507];
-	struct iovec iov = { data, payload };
+	struct iovec iov = {data, payload};
 	struct mmsghdr msgs[BATCH_MAX];
 	uint64_t total = rate * seconds, sent = 0, start, stop, base;
 	uint64_t batch = rate ? rate * BATCH_NS / 1000000000ULL : BATCH_MAX;
@@ -169,13 +169,13 @@ static _Noreturn void run_receiver(const struct sockaddr_in *at)
 	unsigned long long received = 0;
 	int fd = udp_socket();
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ RECV_BUFFER }, sizeof(int)) < 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){RECV_BUFFER}, sizeof(int)) < 0)
 		die("SO_RCVBUFFORCE (run as root)", strerror(errno));
 	if (bind(fd, (const struct sockaddr *)at, sizeof(*at)) < 0)
 		die("bind", strerror(errno));
 	memset(msgs, 0, sizeof(msgs));
 	for (int i = 0; i < BATCH_MAX; i++) {
-		iovs[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
+		iovs[i] = (struct iovec){bufs[i], sizeof(bufs[i])};
 		msgs[i].msg_hdr.msg_iov = &iovs[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
