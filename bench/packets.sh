@@ -2,10 +2,11 @@
 # Packet capture cost, ecap-tls against tcpdump writing a file: two network
 # namespaces joined by a veth (198.18.0.1/24 - 198.18.0.2/24), the traffic's
 # server in the first (iperf3 for TCP, bench/udp_load.c's receiver for UDP),
-# its client in the second, the capture on the server's end of the veth. Per round every configuration runs once, the order rotating
-# round by round (none tcpdump ecap, tcpdump ecap none, ...), so that drift of
-# this noisy machine hits them alike; results are medians over the rounds and
-# ratios medians of each round's own ratio.
+# its client in the second, the capture on the server's end of the veth. Per
+# round every configuration runs once, the order rotating round by round
+# (none tcpdump ecap, tcpdump ecap none, ...), so that drift of this noisy
+# machine hits them alike; results are medians over the rounds and ratios
+# medians of each round's own ratio.
 #
 #   flock /tmp/ecap-e2e.lock bench/packets.sh [tcp|udp|all [ROUNDS]]
 #
