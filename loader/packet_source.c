@@ -13,6 +13,7 @@
 #include "owner_filter.h"
 #include "packet_ring.h"
 #include "packet_source.h"
+#include "reader_cpus.h"
 #include "ring_reader.h"
 #include "packets.h"
 #include "packets.skel.h"
@@ -53,6 +54,7 @@ struct packet_source {
 	size_t rings_len;
 	struct ring_reader wakeups; /* readable when a ring passes the point asked */
 	struct cpu_queue *queues;   /* per CPU, merged by time */
+	struct reader_cpus reader;  /* keeps us near the rings that fill */
 	struct cpu_queue *peeked;   /* whose head packet_source_peek() returned */
 	struct packet current;	    /* that head */
 	uint8_t *vlan_buf;	    /* its data, where a VLAN tag went back in */
@@ -270,8 +272,10 @@ int packet_source_consume(struct packet_source *src)
 		return err;
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
 		struct cpu_queue *q = &src->queues[cpu];
+		uint64_t end = q->ring.end;
 
 		packet_ring_refresh(&q->ring);
+		reader_cpus_filled(&src->reader, cpu, q->ring.end - end);
 		if (packet_ring_unpassed(&q->ring) > q->ring.size / 2) {
 			err = spill(q);
 			if (err)
@@ -279,6 +283,7 @@ int packet_source_consume(struct packet_source *src)
 		}
 		packet_ring_release(&q->ring);
 	}
+	reader_cpus_update(&src->reader, now);
 	src->horizon = now > SLACK_NS ? now - SLACK_NS : 0;
 	return 0;
 }
@@ -489,7 +494,11 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 		goto fail;
 	}
 
-	err = load(src, opts);
+	err = reader_cpus_init(&src->reader, src->ncpus, ring_bytes(opts->ring_kib, src->ncpus));
+	if (err)
+		log_error("failed to read the packet reader's CPU affinity: %s", strerror(-err));
+	else
+		err = load(src, opts);
 	for (int i = 0; !err && i < opts->n_devs; i++)
 		err = configure_iface(src, i, opts);
 	for (int i = 0; !err && i < opts->n_devs; i++)
@@ -533,6 +542,7 @@ void packet_source_close(struct packet_source *src)
 	for (int cpu = 0; src->queues && cpu < src->ncpus; cpu++)
 		free_spilled(&src->queues[cpu]);
 	free(src->queues);
+	reader_cpus_free(&src->reader);
 	free(src->vlan_buf);
 	for (int i = 0; src->user_filters && i < src->n_devs; i++)
 		filter_free(&src->user_filters[i]);

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * loader/reader_cpus.c moving this very thread: nowhere while the rings are
+ * quiet or the window is still open, to the one CPU whose ring filled, to
+ * both when the other had an eighth of its bytes or more, and back where it
+ * started when the traffic stops and when it is freed.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <unistd.h>
+#include "check.h"
+#include "reader_cpus.h"
+
+#define RING   (4 << 20)
+#define BUSY   (RING / 4) /* reader_cpus.c's fast fill */
+#define WINDOW (100 * 1000 * 1000ULL) /* reader_cpus.c's */
+
+static int ncpus;
+static cpu_set_t started;
+
+/* Whether this thread may run on exactly @a and @b (the same CPU twice: on it alone). */
+static bool runs_on(int a, int b)
+{
+	cpu_set_t now, want;
+
+	CPU_ZERO(&want);
+	CPU_SET(a, &want);
+	CPU_SET(b, &want);
+	return !sched_getaffinity(0, sizeof(now), &now) && CPU_EQUAL(&now, &want);
+}
+
+static bool runs_where_started(void)
+{
+	cpu_set_t now;
+
+	return !sched_getaffinity(0, sizeof(now), &now) && CPU_EQUAL(&now, &started);
+}
+
+/* One window in which CPU @a's ring took @bytes_a and @b's @bytes_b. */
+static void window(struct reader_cpus *rc, uint64_t *now, int a, uint64_t bytes_a, int b,
+		   uint64_t bytes_b)
+{
+	reader_cpus_filled(rc, a, bytes_a);
+	reader_cpus_filled(rc, b, bytes_b);
+	*now += WINDOW;
+	reader_cpus_update(rc, *now);
+}
+
+static void test_follows_the_filling_rings(int a, int b)
+{
+	struct reader_cpus rc;
+	uint64_t now = 0;
+
+	CHECK(!reader_cpus_init(&rc, ncpus, RING), "init");
+	window(&rc, &now, a, 0, b, BUSY - 1);
+	CHECK(runs_where_started(), "a quiet ring moves nothing");
+
+	window(&rc, &now, a, 0, b, BUSY);
+	CHECK(runs_on(b, b), "a busy ring of CPU %d takes the reader there", b);
+
+	reader_cpus_filled(&rc, a, 10 * BUSY);
+	reader_cpus_update(&rc, now + WINDOW - 1);
+	CHECK(runs_on(b, b), "nothing moves before the window ends");
+	now += WINDOW;
+	reader_cpus_update(&rc, now);
+	CHECK(runs_on(a, a), "then to CPU %d, which filled now", a);
+
+	window(&rc, &now, a, BUSY / 8, b, BUSY);
+	CHECK(runs_on(a, b), "an eighth of the busiest ring's bytes is busy too");
+	window(&rc, &now, a, BUSY / 8 - 8, b, BUSY);
+	CHECK(runs_on(b, b), "less is quiet");
+
+	window(&rc, &now, a, 0, b, 0);
+	CHECK(runs_where_started(), "no traffic, no restriction");
+
+	window(&rc, &now, a, BUSY, b, 0);
+	reader_cpus_free(&rc);
+	CHECK(runs_where_started(), "freed, back where it started");
+}
+
+int main(void)
+{
+	int a = -1, b = -1;
+
+	ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	CHECK(!sched_getaffinity(0, sizeof(started), &started), "sched_getaffinity");
+	for (int cpu = 0; cpu < ncpus && cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &started))
+			continue;
+		if (a < 0)
+			a = cpu;
+		else if (b < 0)
+			b = cpu;
+	}
+	if (b < 0) {
+		fprintf(stderr, "one CPU only: nothing to move between\n");
+		return check_summary("reader_cpus");
+	}
+	test_follows_the_filling_rings(a, b);
+	return check_summary("reader_cpus");
+}
