@@ -65,17 +65,19 @@ if_packets() {
 		/sys/class/net/$IF_A/statistics/tx_packets | awk '{s += $1} END {print s}'
 }
 
-# Starts CONFIG's capture on the veth; sets CAP_PID, CAP_FILE, CAP_LOG.
-start_capture() { # CONFIG SNAPLEN
+# Starts CONFIG's capture on the veth for WORKLOAD; sets CAP_PID, CAP_FILE, CAP_LOG.
+start_capture() { # CONFIG WORKLOAD
+	local snaplen=0
+	[ "$2" = tcp ] && snaplen=$TCP_SNAPLEN
 	CAP_LOG=$WORK/capture.log
 	case $1 in
 	tcpdump)
 		CAP_FILE=$WORK/capture.pcap
-		ip netns exec "$NS_A" tcpdump -n -i "$IF_A" -s "$2" -w "$CAP_FILE" 2>"$CAP_LOG" &
+		ip netns exec "$NS_A" tcpdump -n -i "$IF_A" -s $snaplen -w "$CAP_FILE" 2>"$CAP_LOG" &
 		;;
 	ecap)
 		CAP_FILE=$WORK/capture.pcapng
-		ip netns exec "$NS_A" "$ECAP_TLS" --no-tls -i "$IF_A" -s "$2" -w "$CAP_FILE" \
+		ip netns exec "$NS_A" "$ECAP_TLS" --no-tls -i "$IF_A" -s $snaplen -w "$CAP_FILE" \
 			2>"$CAP_LOG" &
 		;;
 	esac
@@ -119,10 +121,9 @@ run_traffic() { # WORKLOAD RATE
 # TOOL_CPU: the capture process's own CPU seconds during the traffic;
 # BUSY: the whole machine's busy CPU seconds during the traffic.
 measure() { # CONFIG WORKLOAD RATE ROUND
-	local config=$1 workload=$2 rate=$3 snaplen=0 c0=0 c1=0 b0 b1 p0 p1
+	local config=$1 workload=$2 rate=$3 c0=0 c1=0 b0 b1 p0 p1
 	local captured=- drops=- numbers
-	[ "$workload" = tcp ] && snaplen=$TCP_SNAPLEN
-	[ "$config" = none ] || start_capture "$config" $snaplen
+	[ "$config" = none ] || start_capture "$config" "$workload"
 	[ "$config" = none ] || c0=$(proc_cpu_seconds $CAP_PID)
 	p0=$(if_packets)
 	b0=$(machine_cpu_snapshot)
@@ -247,12 +248,11 @@ check_targets() { # NAME WORKLOAD RATE LABEL
 # extra ecap-tls run not counted above: the statistics cost two clock reads
 # per program run, which would be charged to ecap-tls's columns.
 bpf_prog_time() { # WORKLOAD RATE: prints "NS_PER_RUN RUNS"
-	local old snaplen=0 ns
-	[ "$1" = tcp ] && snaplen=$TCP_SNAPLEN
+	local old ns
 	old=$(sysctl -n kernel.bpf_stats_enabled)
 	BPF_STATS_OLD=$old
 	sysctl -qw kernel.bpf_stats_enabled=1
-	start_capture ecap $snaplen
+	start_capture ecap "$1"
 	run_traffic "$1" "$2" >/dev/null
 	ns=$(bpftool prog show -j | python3 -c '
 import json, sys
