@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A capture runs as a batch task (SCHED_BATCH): its wake-ups do not preempt
 # the processes whose traffic it captures. A policy the user chose, with chrt
-# for instance, stays.
+# for instance, stays. While one CPU's ring fills fast, the reader runs on
+# that CPU; once the traffic stops, where it started.
 source "$(dirname "$0")/lib.sh"
 
 NS="$NS_PREFIX-s"
@@ -30,7 +31,42 @@ policy_while_capturing() { # EXPECTED [COMMAND PREFIX...]
 		fail "${*:-ecap-tls} captured nothing"
 }
 
+cpus_allowed() { # PID
+	awk '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$1/status"
+}
+
+# -B 512: a ring of 256 KiB a CPU on two CPUs, which a datagram of 8000 bytes
+# a millisecond fills fast (a quarter of it in 100 ms) with room to spare: a
+# tenth of that rate would do.
+reader_follows_traffic() {
+	local cpu before seen="" after sender
+	cpu=$(python3 -c 'import os; print(max(os.sched_getaffinity(0)))')
+	rm -f "$WORK/out.pcapng"
+	ip netns exec "$NS" "$ECAP_TLS" -i lo --no-tls -B 512 -w "$WORK/out.pcapng" 2>"$WORK/err" &
+	pid=$!
+	started $pid
+	wait_for_size "$WORK/out.pcapng" 100
+	before=$(cpus_allowed $pid)
+	ip netns exec "$NS" taskset -c "$cpu" python3 "$E2E_DIR/traffic.py" \
+		udp-burst 127.0.0.1 9 8000 2000 0.001 &
+	sender=$!
+	started $sender
+	while kill -0 $sender 2>/dev/null; do
+		seen+=" $(cpus_allowed $pid)"
+		sleep 0.05
+	done
+	wait $sender || fail "the UDP sender failed"
+	sleep 0.5
+	after=$(cpus_allowed $pid)
+	stop_pid $pid TERM || fail "ecap-tls failed: $(cat "$WORK/err")"
+	[[ " $seen " == *" $cpu "* ]] ||
+		fail "while CPU $cpu's ring filled, the reader ran on:$seen (it started on $before)"
+	[ "$after" = "$before" ] ||
+		fail "after the traffic the reader runs on CPUs $after, not $before as at the start"
+}
+
 policy_while_capturing 3              # SCHED_BATCH
 policy_while_capturing 2 chrt -r 1    # SCHED_RR, as chrt set it
+reader_follows_traffic
 assert_nothing_left "$NS"
 pass
