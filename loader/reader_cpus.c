@@ -9,13 +9,18 @@
 /* Long enough to see where the traffic is, short next to a ring's life under load. */
 #define WINDOW_NS (100 * 1000 * 1000ULL)
 
-/* A ring that takes this share of itself in a window would not last a stall of 400 ms. */
-#define FAST_FILL 4
+/*
+ * A ring that takes this share of itself in a window would not outlast twice
+ * the longest stalls seen (~100 ms). Below that the reader stays where the
+ * scheduler puts it: on the busy CPU it cost ecap-tls ~40% more CPU a packet
+ * at 100000 packets/s (bench/where-the-time-goes.md, session 24).
+ */
+#define FAST_FILL 2
 
 /*
- * A ring with less than this share of the busiest one's bytes is quiet: a
- * TCP sender's ring, not its receiver's, which only acknowledges. Traffic
- * spread over all CPUs leaves the reader where the scheduler puts it.
+ * A ring that takes less than this share of the busiest one's bytes is
+ * quiet, as a TCP receiver's acknowledgements can be next to its sender's
+ * segments. When every ring is busy, the scheduler places the reader.
  */
 #define BUSY_SHARE 8
 

@@ -36,8 +36,8 @@ cpus_allowed() { # PID
 }
 
 # -B 512: a ring of 256 KiB a CPU on two CPUs, which a datagram of 8000 bytes
-# a millisecond fills fast (a quarter of it in 100 ms) with room to spare: a
-# tenth of that rate would do.
+# a millisecond fills fast (half of it in 100 ms) with room to spare: a sixth
+# of that rate would do.
 reader_follows_traffic() {
 	local cpu before seen="" after sender
 	cpu=$(python3 -c 'import os; print(max(os.sched_getaffinity(0)))')

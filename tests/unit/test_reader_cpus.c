@@ -12,7 +12,7 @@
 #include "reader_cpus.h"
 
 #define RING   (4 << 20)
-#define BUSY   (RING / 4) /* reader_cpus.c's fast fill */
+#define BUSY   (RING / 2) /* reader_cpus.c's fast fill */
 #define WINDOW (100 * 1000 * 1000ULL) /* reader_cpus.c's */
 
 static int ncpus;
