@@ -494,11 +494,13 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 		goto fail;
 	}
 
-	err = reader_cpus_init(&src->reader, src->ncpus, ring_bytes(opts->ring_kib, src->ncpus));
-	if (err)
-		log_error("failed to read the packet reader's CPU affinity: %s", strerror(-err));
-	else
-		err = load(src, opts);
+	err = load(src, opts);
+	if (!err) {
+		err = reader_cpus_init(&src->reader, src->ncpus, src->queues[0].ring.size);
+		if (err)
+			log_error("failed to read the packet reader's CPU affinity: %s",
+				  strerror(-err));
+	}
 	for (int i = 0; !err && i < opts->n_devs; i++)
 		err = configure_iface(src, i, opts);
 	for (int i = 0; !err && i < opts->n_devs; i++)
