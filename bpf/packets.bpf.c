@@ -4,13 +4,13 @@
  * into a ring, after the capture filter (classic BPF, as compiled by libpcap)
  * has accepted it. It never changes the packet's fate.
  *
- * One ring per CPU, each a region of one mmapable array that user space
- * reads (struct ring_head in packets.h). TC programs do not nest on a CPU, so
- * each ring has one writer and holds its CPU's packets in time order; user
- * space merges them. With a BPF ring buffer per CPU this program took 216 ns
- * a packet, now 149 (bpf_stats, keep-alive HTTPS): its reservation takes a
- * lock with interrupts off and its commit an atomic exchange, where one
- * writer needs neither.
+ * Rings per CPU, one or two (SMALL_RING_SIZE in packets.h), each a region of
+ * one mmapable array that user space reads (struct ring_head). TC programs do
+ * not nest on a CPU, so each ring has one writer and holds its packets in
+ * time order; user space merges them. With a BPF ring buffer per CPU this
+ * program took 216 ns a packet, now 149 (bpf_stats, keep-alive HTTPS): its
+ * reservation takes a lock with interrupts off and its commit an atomic
+ * exchange, where one writer needs neither.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,11 +27,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Load-time settings, written by user space between open and load. */
 const volatile __u32 snaplen = MAX_SNAPLEN;
-const volatile __u64 ring_size = 64 << 10; /* per CPU, a power of two */
+const volatile __u64 ring_size = 64 << 10; /* the big ring's, a power of two */
+/* 0, or SMALL_RING_SIZE: a CPU's entry then starts with its small ring, this many bytes. */
+const volatile __u64 small_ring_size = 0;
+const volatile __u64 small_ring_entry = 0;
 /* A capture filter or an owner filter is set: packets need their interface's state. */
 const volatile bool filtering = true;
 
-/* Sized by user space: an entry per CPU, of packet_ring_entry_size() bytes. */
+/* Sized by user space: an entry per CPU, its small ring if any, then its big one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -110,8 +113,8 @@ static __always_inline void wake_if_asked(struct ring_head *ring, __u64 produced
  * took forty, into lines the traffic has evicted (bpf_stats, keep-alive
  * HTTPS: ~433 -> ~411 ns a run, bpf_stats' own ~120 included).
  */
-static __always_inline int output(struct ring_head *ring, struct __sk_buff *skb,
-				  const struct pkt_event *ev, __u64 cap)
+static __always_inline int output(struct ring_head *ring, __u64 size, __u64 max_cap,
+				  struct __sk_buff *skb, const struct pkt_event *ev, __u64 cap)
 {
 	__u64 produced = ring->produced;
 	__u64 fill = produced - *(volatile __u64 *)&ring->consumed;
@@ -120,9 +123,9 @@ static __always_inline int output(struct ring_head *ring, struct __sk_buff *skb,
 
 	/* Bound the very register the helper gets: the verifier wants to see it. */
 	barrier_var(cap);
-	if (cap > snaplen || fill + len > ring_size)
+	if (cap > max_cap || fill + len > size)
 		return -1;
-	rec = (struct pkt_event *)((__u8 *)(ring + 1) + (produced & (ring_size - 1)));
+	rec = (struct pkt_event *)((__u8 *)(ring + 1) + (produced & (size - 1)));
 	*rec = *ev;
 	if (cap && bpf_skb_load_bytes(skb, 0, rec + 1, cap))
 		return -1;
@@ -228,7 +231,11 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	ev.vlan_tci = skb->vlan_present ? skb->vlan_tci : 0;
 	ev.vlan_proto = skb->vlan_present ? skb->vlan_proto : 0;
 	ev.dir = dir;
-	if (output(ring, skb, &ev, cap))
+	/* The small ring while it has room, else the big one after it. */
+	if (small_ring_size && output(ring, small_ring_size, SMALL_RING_SNAPLEN, skb, &ev, cap) == 0)
+		return;
+	ring = (struct ring_head *)((__u8 *)ring + small_ring_entry);
+	if (output(ring, ring_size, snaplen, skb, &ev, cap))
 		goto lost;
 	return;
 lost:

@@ -120,7 +120,8 @@ static const struct option_desc table[] = {
 	  .group = "Capture" },
 	{ .id = OPT_BUFFER_SIZE, .name = "buffer-size", .short_name = 'B', .arg = "KiB",
 	  .help = "Kernel ring buffer size in KiB, split into one ring per CPU (at least 64 KiB "
-		  "each); a larger one loses fewer packets in bursts",
+		  "each, and 512 KiB more where that is over 512 KiB); a larger one loses "
+		  "fewer packets in bursts",
 	  .def = "8192", .min = 64, .max = 1048576, .extcap = EXTCAP_ARG_UNSIGNED,
 	  .display = "Kernel buffer size (KiB)", .group = "Advanced" },
 	{ .id = OPT_ATTACH, .name = "attach", .arg = "auto|tcx|clsact",

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * User space's end of a CPU's packet ring, which packets.bpf.c writes: an
- * entry of the mmapable rings map (struct ring_head in packets.h). Records
- * are read where they lie and passed one by one, in order; their space goes
- * back to the kernel at a release, so the writer finds the consumer's cache
- * line where it left it between releases.
+ * User space's end of a packet ring, which packets.bpf.c writes: part of a
+ * CPU's entry of the mmapable rings map (struct ring_head in packets.h).
+ * Records are read where they lie and passed one by one, in order; their
+ * space goes back to the kernel at a release, so the writer finds the
+ * consumer's cache line where it left it between releases.
  */
 #ifndef ECAP_PACKET_RING_H
 #define ECAP_PACKET_RING_H
@@ -23,10 +23,10 @@ struct packet_ring {
 	uint64_t end;  /* the kernel's position at the last refresh */
 };
 
-/* Bytes of one CPU's entry in the rings map: a whole number of @page. */
+/* Bytes of a ring in its CPU's entry of the rings map: a whole number of @page. */
 size_t packet_ring_entry_size(uint64_t ring_size, uint32_t snaplen, size_t page);
 
-/* The ring in the map entry at @entry, as packet_ring_entry_size() sized it. */
+/* The ring at @entry, in a map entry, as packet_ring_entry_size() sized it. */
 void packet_ring_init(struct packet_ring *r, void *entry, uint64_t ring_size, uint32_t snaplen);
 
 /*

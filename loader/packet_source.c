@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
@@ -40,12 +41,12 @@ struct held_packet {
 	uint64_t record[]; /* struct pkt_event, then the data */
 };
 
-/* One CPU's packets in time order: those spilled, then those still in its ring. */
-struct cpu_queue {
+/* One ring's packets in time order: those spilled, then those still in the ring. */
+struct ring_queue {
 	struct packet_ring ring;
 	struct held_packet *spilled, *spilled_tail;
 	const struct pkt_event *head; /* the first packet, once looked up; NULL: look again */
-	uint64_t last_in; /* stamp of the last packet passed: the CPU's next is no earlier */
+	uint64_t last_in; /* stamp of the last packet passed: the ring's next is no earlier */
 };
 
 struct packet_source {
@@ -53,9 +54,11 @@ struct packet_source {
 	void *rings;		    /* the rings map, mapped */
 	size_t rings_len;
 	struct ring_reader wakeups; /* readable when a ring passes the point asked */
-	struct cpu_queue *queues;   /* per CPU, merged by time */
+	/* Per ring, merged by time: every CPU's small ring, if any, then every CPU's big one. */
+	struct ring_queue *queues;
+	int n_queues;
 	struct reader_cpus reader;  /* keeps us near the rings that fill */
-	struct cpu_queue *peeked;   /* whose head packet_source_peek() returned */
+	struct ring_queue *peeked;  /* whose head packet_source_peek() returned */
 	struct packet current;	    /* that head */
 	uint8_t *vlan_buf;	    /* its data, where a VLAN tag went back in */
 	const struct netdev *devs;
@@ -142,17 +145,48 @@ static int attach_iface(struct packet_source *src, const struct netdev *dev, enu
 	return 0;
 }
 
-/* -B is the total; each CPU's ring gets its share, a power of two. */
-static size_t ring_bytes(uint32_t total_kib, int ncpus)
-{
-	size_t want = (size_t)total_kib / ncpus, size = MIN_RING_KIB;
+/* A CPU's rings: their sizes, and the bytes of its entry in the rings map. */
+struct ring_sizes {
+	uint64_t big, small; /* small: 0 for none */
+	size_t small_entry, entry;
+};
 
-	while (size < want)
-		size <<= 1;
-	return size * 1024;
+/* -B is the total of the big rings; each CPU's gets its share, a power of two. */
+static struct ring_sizes ring_sizes(const struct packet_source_opts *opts, int ncpus)
+{
+	size_t want = (size_t)opts->ring_kib / ncpus, kib = MIN_RING_KIB, page = sysconf(_SC_PAGESIZE);
+	struct ring_sizes sz = { 0 };
+
+	while (kib < want)
+		kib <<= 1;
+	sz.big = kib * 1024;
+	if (sz.big > SMALL_RING_SIZE) {
+		sz.small = SMALL_RING_SIZE;
+		sz.small_entry = packet_ring_entry_size(sz.small,
+							MIN(opts->snaplen, SMALL_RING_SNAPLEN), page);
+	}
+	sz.entry = sz.small_entry + packet_ring_entry_size(sz.big, opts->snaplen, page);
+	return sz;
 }
 
-static void queue_append(struct cpu_queue *q, struct held_packet *held)
+/* Whether queue @i reads a big ring. */
+static bool is_big(const struct packet_source *src, int i)
+{
+	return i >= src->n_queues - src->ncpus;
+}
+
+static struct ring_queue *big_queue(struct packet_source *src, int cpu)
+{
+	return &src->queues[src->n_queues - src->ncpus + cpu];
+}
+
+/* The small ring of the CPU whose big ring queue @i reads; NULL for none. */
+static struct ring_queue *small_before(struct packet_source *src, int i)
+{
+	return src->n_queues > src->ncpus && i >= src->ncpus ? &src->queues[i - src->ncpus] : NULL;
+}
+
+static void queue_append(struct ring_queue *q, struct held_packet *held)
 {
 	held->next = NULL;
 	if (q->spilled_tail)
@@ -163,7 +197,7 @@ static void queue_append(struct cpu_queue *q, struct held_packet *held)
 }
 
 /* Copies the ring's unwritten packets out, so that their space goes back. */
-static int spill(struct cpu_queue *q)
+static int spill(struct ring_queue *q)
 {
 	const struct pkt_event *ev;
 
@@ -182,7 +216,7 @@ static int spill(struct cpu_queue *q)
 }
 
 /* Kept until it passes: each packet's merge asks every queue for its head several times. */
-static const struct pkt_event *queue_head(struct cpu_queue *q)
+static const struct pkt_event *queue_head(struct ring_queue *q)
 {
 	if (!q->head)
 		q->head = q->spilled ? (const struct pkt_event *)q->spilled->record
@@ -196,7 +230,7 @@ static int dev_of(const struct packet_source *src, uint32_t ifindex)
 	return ifindex < src->n_ifindexes ? src->dev_of_ifindex[ifindex] : -1;
 }
 
-static void queue_pass(struct packet_source *src, struct cpu_queue *q)
+static void queue_pass(struct packet_source *src, struct ring_queue *q)
 {
 	struct held_packet *held = q->spilled;
 	int dev = dev_of(src, queue_head(q)->ifindex);
@@ -270,13 +304,15 @@ int packet_source_consume(struct packet_source *src)
 
 	if (err < 0)
 		return err;
-	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		struct cpu_queue *q = &src->queues[cpu];
+	/* In order: may_go() counts on a CPU's small ring being read before its big one. */
+	for (int i = 0; i < src->n_queues; i++) {
+		struct ring_queue *q = &src->queues[i];
 		uint64_t end = q->ring.end;
 
 		packet_ring_refresh(&q->ring);
-		reader_cpus_filled(&src->reader, cpu, q->ring.end - end);
-		if (packet_ring_unpassed(&q->ring) > q->ring.size / 2) {
+		reader_cpus_filled(&src->reader, i % src->ncpus, q->ring.end - end);
+		/* A full small ring sends packets on to the big one: that one spills. */
+		if (is_big(src, i) && packet_ring_unpassed(&q->ring) > q->ring.size / 2) {
 			err = spill(q);
 			if (err)
 				return err;
@@ -289,32 +325,38 @@ int packet_source_consume(struct packet_source *src)
 }
 
 /*
- * Whether no CPU can still bring a packet stamped earlier than @ts, the
- * earliest head. Each ring is in time order: a CPU with a packet queued
- * brings later ones only, an idle one none before its last or the horizon.
+ * Whether no ring can still bring a packet stamped earlier than @ts, the
+ * earliest head. Each ring is in time order: one with a packet queued brings
+ * later ones only, an idle one none before its last or the horizon. A big
+ * ring, read after its CPU's small one, brings packets written after all
+ * that was read there: later than the small ring's head, if it has one.
  */
 static bool may_go(struct packet_source *src, uint64_t ts)
 {
-	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		struct cpu_queue *q = &src->queues[cpu];
+	for (int i = 0; i < src->n_queues; i++) {
+		struct ring_queue *q = &src->queues[i], *small;
 
-		if (!queue_head(q) && ts > q->last_in && ts > src->horizon)
-			return false;
+		if (queue_head(q) || ts <= q->last_in || ts <= src->horizon)
+			continue;
+		small = small_before(src, i);
+		if (small && queue_head(small))
+			continue;
+		return false;
 	}
 	return true;
 }
 
-/* The queue with the earliest packet: a scan, as CPUs are few. */
-static struct cpu_queue *earliest_queue(struct packet_source *src)
+/* The queue with the earliest packet: a scan, as rings are few. */
+static struct ring_queue *earliest_queue(struct packet_source *src)
 {
-	struct cpu_queue *best = NULL;
+	struct ring_queue *best = NULL;
 	uint64_t best_ts = 0;
 
-	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		const struct pkt_event *ev = queue_head(&src->queues[cpu]);
+	for (int i = 0; i < src->n_queues; i++) {
+		const struct pkt_event *ev = queue_head(&src->queues[i]);
 
 		if (ev && (!best || ev->ts_mono < best_ts)) {
-			best = &src->queues[cpu];
+			best = &src->queues[i];
 			best_ts = ev->ts_mono;
 		}
 	}
@@ -324,14 +366,14 @@ static struct cpu_queue *earliest_queue(struct packet_source *src)
 /* Nothing more to write for now: the space of what was written goes back. */
 static void release_all(struct packet_source *src)
 {
-	for (int cpu = 0; cpu < src->ncpus; cpu++)
-		packet_ring_release(&src->queues[cpu].ring);
+	for (int i = 0; i < src->n_queues; i++)
+		packet_ring_release(&src->queues[i].ring);
 }
 
 const struct packet *packet_source_peek(struct packet_source *src, bool all)
 {
 	const struct pkt_event *ev;
-	struct cpu_queue *q;
+	struct ring_queue *q;
 
 	for (;;) {
 		q = earliest_queue(src);
@@ -358,7 +400,7 @@ const struct packet *packet_source_peek(struct packet_source *src, bool all)
 
 void packet_source_next(struct packet_source *src)
 {
-	struct cpu_queue *q = src->peeked ? src->peeked : earliest_queue(src);
+	struct ring_queue *q = src->peeked ? src->peeked : earliest_queue(src);
 
 	src->peeked = NULL;
 	if (!q || !queue_head(q))
@@ -408,19 +450,25 @@ static int index_devs(struct packet_source *src, const struct packet_source_opts
 	return 0;
 }
 
-/* Every CPU's ring, from one mapping of the rings map: an entry each. */
-static int map_rings(struct packet_source *src, uint64_t ring_size, uint32_t snaplen, size_t entry)
+/* Every CPU's rings, from one mapping of the rings map: an entry each. */
+static int map_rings(struct packet_source *src, const struct ring_sizes *sz, uint32_t snaplen)
 {
-	src->rings_len = entry * src->ncpus;
+	src->rings_len = sz->entry * src->ncpus;
 	src->rings = mmap(NULL, src->rings_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			  bpf_map__fd(src->skel->maps.rings), 0);
 	if (src->rings == MAP_FAILED) {
 		src->rings = NULL;
 		return -errno;
 	}
+	src->n_queues = sz->small ? 2 * src->ncpus : src->ncpus;
 	for (int cpu = 0; cpu < src->ncpus; cpu++) {
-		packet_ring_init(&src->queues[cpu].ring, (uint8_t *)src->rings + cpu * entry,
-				 ring_size, snaplen);
+		uint8_t *entry = (uint8_t *)src->rings + cpu * sz->entry;
+
+		if (sz->small)
+			packet_ring_init(&src->queues[cpu].ring, entry, sz->small,
+					 MIN(snaplen, SMALL_RING_SNAPLEN));
+		packet_ring_init(&big_queue(src, cpu)->ring, entry + sz->small_entry, sz->big,
+				 snaplen);
 	}
 	return ring_reader_open(&src->wakeups, bpf_map__fd(src->skel->maps.wakeups),
 				bpf_map__max_entries(src->skel->maps.wakeups));
@@ -428,8 +476,7 @@ static int map_rings(struct packet_source *src, uint64_t ring_size, uint32_t sna
 
 static int load(struct packet_source *src, const struct packet_source_opts *opts)
 {
-	uint64_t ring_size = ring_bytes(opts->ring_kib, src->ncpus);
-	size_t entry = packet_ring_entry_size(ring_size, opts->snaplen, sysconf(_SC_PAGESIZE));
+	struct ring_sizes sz = ring_sizes(opts, src->ncpus);
 	int err;
 
 	src->skel = packets_bpf__open();
@@ -438,7 +485,9 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 		return -errno;
 	}
 	src->skel->rodata->snaplen = opts->snaplen;
-	src->skel->rodata->ring_size = ring_size;
+	src->skel->rodata->ring_size = sz.big;
+	src->skel->rodata->small_ring_size = sz.small;
+	src->skel->rodata->small_ring_entry = sz.small_entry;
 	src->skel->rodata->filtering = src->filtering;
 	if (opts->owner_filter)
 		OWNER_FILTER_RODATA(src->skel->rodata, opts->owner_filter);
@@ -450,14 +499,14 @@ static int load(struct packet_source *src, const struct packet_source_opts *opts
 	}
 	bpf_map__set_max_entries(src->skel->maps.slots, src->n_ifindexes);
 	bpf_map__set_max_entries(src->skel->maps.rings, src->ncpus);
-	bpf_map__set_value_size(src->skel->maps.rings, entry);
+	bpf_map__set_value_size(src->skel->maps.rings, sz.entry);
 
 	err = packets_bpf__load(src->skel);
 	if (err) {
 		log_load_error("packet capture", err);
 		return err;
 	}
-	err = map_rings(src, ring_size, opts->snaplen, entry);
+	err = map_rings(src, &sz, opts->snaplen);
 	if (err)
 		log_error("failed to map the packet rings (%zu bytes): %s", src->rings_len,
 			  strerror(-err));
@@ -487,7 +536,7 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 	src->passed = calloc(opts->n_devs + 1, sizeof(*src->passed));
 	src->vlan_buf = malloc((size_t)opts->snaplen + 4);
 	if (src->ncpus > 0)
-		src->queues = calloc(src->ncpus, sizeof(*src->queues));
+		src->queues = calloc(2 * src->ncpus, sizeof(*src->queues));
 	if (src->ncpus <= 0 || !src->hooks || !src->user_filters || !src->passed || !src->queues ||
 	    !src->vlan_buf || index_devs(src, opts)) {
 		err = -ENOMEM;
@@ -496,7 +545,7 @@ int packet_source_open(struct packet_source **out, const struct packet_source_op
 
 	err = load(src, opts);
 	if (!err) {
-		err = reader_cpus_init(&src->reader, src->ncpus, src->queues[0].ring.size);
+		err = reader_cpus_init(&src->reader, src->ncpus, big_queue(src, 0)->ring.size);
 		if (err)
 			log_error("failed to read the packet reader's CPU affinity: %s",
 				  strerror(-err));
@@ -514,7 +563,7 @@ fail:
 	return err;
 }
 
-static void free_spilled(struct cpu_queue *q)
+static void free_spilled(struct ring_queue *q)
 {
 	while (q->spilled) {
 		struct held_packet *held = q->spilled;
@@ -541,8 +590,8 @@ void packet_source_close(struct packet_source *src)
 	if (src->rings)
 		munmap(src->rings, src->rings_len);
 	packets_bpf__destroy(src->skel);
-	for (int cpu = 0; src->queues && cpu < src->ncpus; cpu++)
-		free_spilled(&src->queues[cpu]);
+	for (int i = 0; i < src->n_queues; i++)
+		free_spilled(&src->queues[i]);
 	free(src->queues);
 	reader_cpus_free(&src->reader);
 	free(src->vlan_buf);

@@ -12,7 +12,8 @@
                                                 the same from a connected socket
   traffic.py udp-send ADDR PORT TEXT            one datagram, no answer expected
   traffic.py udp-burst ADDR PORT SIZE N [GAP]   N datagrams of SIZE bytes, back to back
-                                                or GAP seconds apart
+                                                or GAP seconds apart, each starting
+                                                with its number (32 bits, from 0)
   traffic.py tls-hello ADDR PORT                a TLS ClientHello no library made, to
                                                 an echo server: no secrets ever come
   traffic.py tls-echo-server ADDR PORT READY_FILE
@@ -170,9 +171,10 @@ def tun_reflect(name, ready):
 
 
 def udp_burst(addr, port, size, count, gap="0"):
+    data = payload(int(size))
     with socket.socket(family(addr), socket.SOCK_DGRAM) as sock:
-        for _ in range(int(count)):
-            sock.sendto(payload(int(size)), (addr, int(port)))
+        for n in range(int(count)):
+            sock.sendto(struct.pack("!I", n) + data[4:], (addr, int(port)))
             if float(gap):
                 time.sleep(float(gap))
 
