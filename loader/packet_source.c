@@ -148,6 +148,7 @@ static int attach_iface(struct packet_source *src, const struct netdev *dev, enu
 /* A CPU's rings: their sizes, and the bytes of its entry in the rings map. */
 struct ring_sizes {
 	uint64_t big, small; /* small: 0 for none */
+	uint32_t small_snaplen; /* the largest record the small ring takes */
 	size_t small_entry, entry;
 };
 
@@ -162,8 +163,8 @@ static struct ring_sizes ring_sizes(const struct packet_source_opts *opts, int n
 	sz.big = kib * 1024;
 	if (sz.big > SMALL_RING_SIZE) {
 		sz.small = SMALL_RING_SIZE;
-		sz.small_entry = packet_ring_entry_size(sz.small,
-							MIN(opts->snaplen, SMALL_RING_SNAPLEN), page);
+		sz.small_snaplen = MIN(opts->snaplen, SMALL_RING_SNAPLEN);
+		sz.small_entry = packet_ring_entry_size(sz.small, sz.small_snaplen, page);
 	}
 	sz.entry = sz.small_entry + packet_ring_entry_size(sz.big, opts->snaplen, page);
 	return sz;
@@ -465,8 +466,7 @@ static int map_rings(struct packet_source *src, const struct ring_sizes *sz, uin
 		uint8_t *entry = (uint8_t *)src->rings + cpu * sz->entry;
 
 		if (sz->small)
-			packet_ring_init(&src->queues[cpu].ring, entry, sz->small,
-					 MIN(snaplen, SMALL_RING_SNAPLEN));
+			packet_ring_init(&src->queues[cpu].ring, entry, sz->small, sz->small_snaplen);
 		packet_ring_init(&big_queue(src, cpu)->ring, entry + sz->small_entry, sz->big,
 				 snaplen);
 	}
