@@ -327,17 +327,20 @@ int packet_source_consume(struct packet_source *src)
 
 /*
  * Whether no ring can still bring a packet stamped earlier than @ts, the
- * earliest head. Each ring is in time order: one with a packet queued brings
- * later ones only, an idle one none before its last or the horizon. A big
- * ring, read after its CPU's small one, brings packets written after all
- * that was read there: later than the small ring's head, if it has one.
+ * earliest head. None brings one stamped before the horizon. Past it, each
+ * ring is in time order: one with a packet queued brings later ones only,
+ * an idle one none before its last. A big ring, read after its CPU's small
+ * one, brings packets written after all that was read there: later than the
+ * small ring's head, if it has one.
  */
 static bool may_go(struct packet_source *src, uint64_t ts)
 {
+	if (ts <= src->horizon)
+		return true;
 	for (int i = 0; i < src->n_queues; i++) {
 		struct ring_queue *q = &src->queues[i], *small;
 
-		if (queue_head(q) || ts <= q->last_in || ts <= src->horizon)
+		if (queue_head(q) || ts <= q->last_in)
 			continue;
 		small = small_before(src, i);
 		if (small && queue_head(small))
