@@ -61,6 +61,7 @@ capture_options() { # CONFIG
 	capture) echo "" ;;
 	packets) echo "--no-tls" ;;
 	secrets) echo "udp port 9" ;;
+	devnull) echo "-w /dev/null" ;; # the later -w wins
 	esac
 }
 
@@ -69,7 +70,7 @@ capture_options() { # CONFIG
 # SESSIONS: distinct client randoms in the capture's secrets; - where none;
 # SEQ: the measurement's place in the run).
 measure() { # CONFIG MODE ROUND
-	local config=$1 mode=$2 rps lost=- sessions=- file=$WORK/bench.pcapng out opt
+	local config=$1 mode=$2 rps lost=- sessions=- file=$WORK/bench.pcapng opt
 	if [ "$config" = none ]; then
 		rps=$(run_wrk "$mode")
 	elif [ "$config" = tcpdump ]; then
@@ -87,14 +88,12 @@ measure() { # CONFIG MODE ROUND
 		rm -f "$WORK/bench.pcap"
 	else
 		opt=$(capture_options "$config")
-		out=$file
-		[ "$config" = devnull ] && out=/dev/null
 		rm -f "$file"
-		ip netns exec "$NS" "$ECAP_TLS" -i lo -w "$out" $opt 2>"$WORK/ecap.log" &
+		ip netns exec "$NS" "$ECAP_TLS" -i lo -w "$file" $opt 2>"$WORK/ecap.log" &
 		local capture=$!
 		started $capture
 		# /dev/null never grows: the first packet is out well within a second.
-		if [ "$out" = /dev/null ]; then sleep 1; else wait_for_size "$file" 100; fi
+		if [ "$config" = devnull ]; then sleep 1; else wait_for_size "$file" 100; fi
 		sleep 0.5 # let the uprobes reach nginx, which mapped libssl long ago
 		rps=$(run_wrk "$mode")
 		stop_pid $capture TERM || fail "ecap-tls failed: $(cat "$WORK/ecap.log")"
