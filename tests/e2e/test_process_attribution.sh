@@ -129,18 +129,21 @@ check_process() { # WHAT PID FLOW_FILTER COMM EXE
 	echo "$what: both directions, comm, exe and uid as /proc said"
 }
 
+# A client's connection is the TCP stream its SYN opened: its ephemeral port
+# alone may also be one that a client in B picked for another connection.
+syn_stream() { # DISPLAY_FILTER
+	tshark -r "$WORK/out.pcapng" -Y "$1 && tcp.flags.syn == 1 && tcp.flags.ack == 0" \
+		-T fields -e tcp.stream 2>/dev/null | head -1
+}
 curl_exe=$(readlink -f "$(command -v curl)")
 for i in 1 2 3; do
 	pid=$(cat "$WORK/curl$i.pid")
-	port=$(tshark -r "$WORK/out.pcapng" -Y "ecap.pid == $pid && tcp.flags.syn == 1 && \
-tcp.flags.ack == 0" -T fields -e tcp.srcport 2>/dev/null | head -1)
-	[ -n "$port" ] || fail "curl $i (pid $pid): its SYN carries no pid"
-	check_process "curl $i" "$pid" "tcp.port == $port && ip.addr == $ADDR_B" curl "$curl_exe"
+	stream=$(syn_stream "ecap.pid == $pid")
+	[ -n "$stream" ] || fail "curl $i (pid $pid): its SYN carries no pid"
+	check_process "curl $i" "$pid" "tcp.stream == $stream" curl "$curl_exe"
 done
-pid=$(cat "$WORK/curl6.pid")
-port=$(tshark -r "$WORK/out.pcapng" -Y "ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0 && \
-tcp.dstport == $PORT_HTTP" -T fields -e tcp.srcport 2>/dev/null | head -1)
-check_process "curl over IPv6" "$pid" "tcp.port == $port && ipv6" curl "$curl_exe"
+stream=$(syn_stream "ipv6 && tcp.dstport == $PORT_HTTP")
+check_process "curl over IPv6" "$(cat "$WORK/curl6.pid")" "tcp.stream == $stream" curl "$curl_exe"
 check_process "server" "$(cat "$WORK/server.pid")" "tcp.port == $PORT_SERVER" python3 "$py_exe"
 check_process "prefork worker" "$(cat "$WORK/worker.pid")" "tcp.port == $PORT_FORK" python3 \
 	"$py_exe"
