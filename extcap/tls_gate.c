@@ -37,6 +37,7 @@ struct flow {
 	struct tls_flow_key key;
 	uint8_t random[TLS_RANDOM_SIZE];
 	uint32_t labels;
+	uint64_t hello_ns;	/* the latest ClientHello's timestamp */
 	uint64_t deadline_ns;
 	uint64_t seq;		/* orders equal deadlines */
 	struct flow *next_same; /* the next flow waiting on the same random */
@@ -230,13 +231,14 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 }
 
 static void start_waiting(struct tls_gate *g, const struct tls_hello_pkt *pkt, uint32_t labels,
-			  uint64_t deadline_ns)
+			  uint64_t hello_ns, uint64_t deadline_ns)
 {
 	struct flow *f = g_new0(struct flow, 1);
 
 	f->key = pkt->key;
 	memcpy(f->random, pkt->client_random, TLS_RANDOM_SIZE);
 	f->labels = labels;
+	f->hello_ns = hello_ns;
 	f->deadline_ns = deadline_ns;
 	f->seq = g->next_seq++;
 	g_hash_table_insert(g->flows, &f->key, f);
@@ -260,10 +262,15 @@ static void extend_wait(struct tls_gate *g, struct flow *f, uint64_t deadline_ns
 	g_tree_insert(g->deadlines, f, f);
 }
 
-/* How long a ClientHello of process @pid (0: not known) may wait for its secrets. */
-static uint64_t max_wait(const struct tls_gate *g, uint32_t pid)
+/*
+ * How long a ClientHello of process @pid (0: not known) may wait for its
+ * secrets. A secret of its random already in shows that an end of it
+ * reports: the rest follow, however long that end is kept from running.
+ */
+static uint64_t max_wait(const struct tls_gate *g, uint32_t pid, const uint8_t *random)
 {
-	if (!pid || !g->may_report || g->may_report(g->may_report_ctx, pid))
+	if (!pid || !g->may_report || fifo_map_lookup(&g->randoms, random) ||
+	    g->may_report(g->may_report_ctx, pid))
 		return g->max_wait_ns;
 	return MIN(g->max_wait_ns, TLS_GATE_PEER_WAIT_NS);
 }
@@ -277,10 +284,11 @@ static void on_client_hello(struct tls_gate *g, const struct tls_hello_pkt *pkt,
 
 	if (!g->max_wait_ns)
 		return;
-	deadline_ns = add_sat(ts_ns, max_wait(g, pid));
+	deadline_ns = add_sat(ts_ns, max_wait(g, pid, pkt->client_random));
 	labels = known_labels(g, pkt->client_random);
 	f = g_hash_table_lookup(g->flows, &pkt->key);
 	if (f && !memcmp(f->random, pkt->client_random, TLS_RANDOM_SIZE)) {
+		f->hello_ns = MAX(f->hello_ns, ts_ns);
 		extend_wait(g, f, deadline_ns);
 		return;
 	}
@@ -303,7 +311,7 @@ static void on_client_hello(struct tls_gate *g, const struct tls_hello_pkt *pkt,
 		g->stats.flows_overflow++;
 		return;
 	}
-	start_waiting(g, pkt, labels, deadline_ns);
+	start_waiting(g, pkt, labels, ts_ns, deadline_ns);
 }
 
 void tls_gate_secret(struct tls_gate *g, const struct tls_secret *secret)
@@ -313,16 +321,18 @@ void tls_gate_secret(struct tls_gate *g, const struct tls_secret *secret)
 	struct flow *f, *next;
 
 	tls_check_secret(g->check, secret);
-	if (!bit)
-		return;
+	/* Any secret, a handshake one too: it tells max_wait() that an end reports. */
 	find_random(g, client_random)->labels |= bit;
 
 	/* Flows keep their own labels: the ring may forget this random while they wait. */
 	for (f = g_hash_table_lookup(g->waiting, client_random); f; f = next) {
 		next = f->next_same;
 		f->labels |= bit;
-		if (!labels_complete(f->labels))
+		if (!labels_complete(f->labels)) {
+			/* A peer's short wait was for its first secret: the rest follow. */
+			extend_wait(g, f, add_sat(f->hello_ns, g->max_wait_ns));
 			continue;
+		}
 		g->stats.flows_completed++;
 		drop_flow(g, f);
 	}

@@ -14,10 +14,12 @@
  * ClientHello's timestamp has passed on the caller's clock; then the packets
  * go out undecryptable rather than late, and never get dropped. A
  * ClientHello whose process is known to have no library we hook waits
- * TLS_GATE_PEER_WAIT_NS at most: only the other end can hand over its secrets,
- * and only if it is a process on this machine (in another network namespace),
- * which does so within milliseconds. Secrets that never come (no end hooked)
- * then hold the output that long, not max_wait_ns.
+ * TLS_GATE_PEER_WAIT_NS at most for its first secret: only the other end can
+ * hand over its secrets, and only if it is a process on this machine (in
+ * another network namespace), which does so within milliseconds. Secrets that
+ * never come (no end hooked) then hold the output that long, not max_wait_ns.
+ * Once one has come, the rest follow: the wait is max_wait_ns again, since
+ * the other end's second flight may be a busy machine's wake-up away.
  *
  * How the capture loop uses it:
  * - for every new secret line: tls_gate_secret();

@@ -63,8 +63,8 @@ ip netns exec "$NS_B" python3 "$E2E_DIR/traffic.py" tcp-client "$ADDR_A" $PORT_S
 
 # A prefork server in A: the worker it forks after listen() serves the connection.
 rm -f "$WORK/ready"
-ip netns exec "$NS_A" python3 "$E2E_DIR/traffic.py" tcp-prefork-server "$ADDR_A" $PORT_FORK \
-	"$WORK/ready" "$WORK/worker.pid" &
+ip netns exec "$NS_A" bash -c 'echo $$ >"$0"; exec python3 "$@"' "$WORK/master.pid" \
+	"$E2E_DIR/traffic.py" tcp-prefork-server "$ADDR_A" $PORT_FORK "$WORK/ready" "$WORK/worker.pid" &
 started $!
 wait_for_size "$WORK/ready" 0
 ip netns exec "$NS_B" python3 "$E2E_DIR/traffic.py" tcp-client "$ADDR_A" $PORT_FORK 10 2000
@@ -145,8 +145,15 @@ done
 stream=$(syn_stream "ipv6 && tcp.dstport == $PORT_HTTP")
 check_process "curl over IPv6" "$(cat "$WORK/curl6.pid")" "tcp.stream == $stream" curl "$curl_exe"
 check_process "server" "$(cat "$WORK/server.pid")" "tcp.port == $PORT_SERVER" python3 "$py_exe"
-check_process "prefork worker" "$(cat "$WORK/worker.pid")" "tcp.port == $PORT_FORK" python3 \
+# Until the worker first uses it, an accepted connection is its listener's:
+# packets written before then may carry the master, every one from its first reply the worker.
+worker=$(cat "$WORK/worker.pid") master=$(cat "$WORK/master.pid")
+reply=$(frames "tcp.srcport == $PORT_FORK && tcp.len > 0" | cut -d' ' -f1)
+check_process "prefork worker" "$worker" \
+	"tcp.port == $PORT_FORK && (frame.number >= ${reply:-0} || ecap.pid == $worker)" python3 \
 	"$py_exe"
+early=$(frames "tcp.port == $PORT_FORK && !(ecap.pid == $worker || ecap.pid == $master)")
+[ -z "$early" ] || fail "prefork: packets [$early] carry neither the worker nor the master"
 check_process "UDP client" "$(cat "$WORK/udp.pid")" "udp.port == $PORT_UDP" python3 "$py_exe"
 check_process "connected UDP client" "$(cat "$WORK/udpc.pid")" "udp.port == $PORT_UDPC" python3 \
 	"$py_exe"

@@ -9,6 +9,8 @@ source "$(dirname "$0")/lib.sh"
 NS="$NS_PREFIX-s"
 netns_add "$NS"
 COUNT=600 # of 200-byte datagrams: ~170 KiB of records, each CPU's ring is 64 KiB
+# 3 ms apart: a ring fills in over a second, not in a stall of the reader's wake-up.
+GAP=0.003
 
 ip netns exec "$NS" "$ECAP_TLS" -i lo -B 128 --tls-wait 3000 -w "$WORK/out.pcapng" \
 	2>"$WORK/err" &
@@ -17,12 +19,15 @@ started $pid
 wait_for_size "$WORK/out.pcapng" 100
 
 ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" tls-echo-server 127.0.0.1 4433 "$WORK/ready" &
-started $!
+server=$!
+started $server
 wait_for_size "$WORK/ready" 0
 ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" tls-hello 127.0.0.1 4433 ||
 	fail "the ClientHello exchange failed"
+# The server's close ends the connection's packets only once it has run.
+wait $server || fail "the echo server failed"
 # Written behind the held handshake: 3 s of waiting, far less of sending.
-ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" udp-burst 127.0.0.1 9 200 $COUNT 0.001 ||
+ip netns exec "$NS" python3 "$E2E_DIR/traffic.py" udp-burst 127.0.0.1 9 200 $COUNT $GAP ||
 	fail "the UDP burst failed"
 sleep 3.5
 stop_pid $pid TERM || fail "ecap-tls failed: $(cat "$WORK/err")"

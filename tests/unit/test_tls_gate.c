@@ -562,6 +562,8 @@ static void test_peer_wait(void)
 	struct tls_gate *g = tls_gate_new(MAX_WAIT);
 	struct spec ch = hello(40100, NULL, NULL), reply = data_pkt(40100, true);
 	struct spec ch2 = hello(40101, NULL, NULL), ch3 = hello(40102, NULL, NULL);
+	uint8_t buf[MAX_PKT];
+	struct spec ch_b = hello(40103, random_b, buf);
 	int asked = 0;
 
 	tls_gate_on_hello(g, may_report, &asked);
@@ -579,6 +581,29 @@ static void test_peer_wait(void)
 	CHECK_EQ(check_spec_of(g, &ch3, T0 + 3 * MS, T0 + 3 * MS, 0), GATE_PASS);
 	CHECK_EQ(asked, 2);
 	CHECK_EQ(stats(g).flows_waiting, 2);
+	tls_gate_free(g);
+
+	/*
+	 * The peer's first secret shows it reports: the rest may take the whole
+	 * wait, as when that end's second flight is kept from running.
+	 */
+	g = tls_gate_new(MAX_WAIT);
+	tls_gate_on_hello(g, may_report, &asked);
+	CHECK_EQ(check_spec_of(g, &ch, T0, T0, NO_TLS_PID), GATE_PASS);
+	secret_in(g, ch_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+	CHECK_U64(tls_gate_deadline(g), T0 + MAX_WAIT);
+	CHECK_EQ(check_spec_of(g, &reply, T0 + MS, T0 + 2 * TLS_GATE_PEER_WAIT_NS, NO_TLS_PID),
+		 GATE_HOLD);
+	secret_in(g, ch_random, "CLIENT_TRAFFIC_SECRET_0");
+	secret_in(g, ch_random, "SERVER_TRAFFIC_SECRET_0");
+	CHECK_EQ(check_spec_of(g, &reply, T0 + MS, T0 + 2 * TLS_GATE_PEER_WAIT_NS, NO_TLS_PID),
+		 GATE_PASS);
+	CHECK_EQ(stats(g).flows_completed, 1);
+	CHECK_EQ(stats(g).flows_timed_out, 0);
+	/* ... and so does one that came before the ClientHello was seen. */
+	secret_in(g, random_b, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+	CHECK_EQ(check_spec_of(g, &ch_b, T0 + 3 * MS, T0 + 3 * MS, NO_TLS_PID), GATE_PASS);
+	CHECK_U64(tls_gate_deadline(g), T0 + 3 * MS + MAX_WAIT);
 	tls_gate_free(g);
 
 	/* A --tls-wait shorter than a peer's wait stays the bound. */
