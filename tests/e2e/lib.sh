@@ -91,9 +91,12 @@ two_hosts() {
 	for side in A B; do
 		local ns_var="NS_$side" if_var="IF_$side" n
 		n=$([ $side = A ] && echo 1 || echo 2)
-		# No router solicitations or autoconf chatter: the traffic is ours alone.
+		# No router solicitations, duplicate address detection or autoconf chatter:
+		# the traffic is ours alone. The veth exists already: "default" is not its.
 		ip netns exec "${!ns_var}" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
-			net.ipv6.conf.default.accept_ra=0
+			net.ipv6.conf.default.accept_ra=0 "net.ipv6.conf.${!if_var}.accept_ra=0" \
+			"net.ipv6.conf.${!if_var}.accept_dad=0" \
+			"net.ipv6.conf.${!if_var}.router_solicitations=0"
 		ip -n "${!ns_var}" addr add "198.18.0.$n/24" dev "${!if_var}"
 		ip -n "${!ns_var}" addr add "fd00::$n/64" dev "${!if_var}" nodad
 		ip -n "${!ns_var}" link set "${!if_var}" up

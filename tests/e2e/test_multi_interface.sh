@@ -25,10 +25,12 @@ done
 wait_for_size "$WORK/ours.pcapng" 100
 
 # Two flows at once, on whichever CPUs the scheduler picks.
+servers=()
 for server in "$NS_B $ADDR_B" "$NS_A 127.0.0.1"; do
 	set -- $server
 	rm -f "$WORK/ready"
 	ip netns exec "$1" python3 "$E2E_DIR/traffic.py" tcp-server "$2" 5001 "$WORK/ready" &
+	servers+=($!)
 	started $!
 	wait_for_size "$WORK/ready" 0
 done
@@ -38,7 +40,8 @@ for addr in "$ADDR_B" 127.0.0.1; do
 		$(seq 1000 3000 300000) &
 	flows+=($!)
 done
-for pid in "${flows[@]}"; do
+# The servers' exits end their connections' packets (their FINs).
+for pid in "${flows[@]}" "${servers[@]}"; do
 	wait "$pid" || fail "a traffic flow failed"
 done
 sleep 0.3

@@ -71,16 +71,23 @@ got=$(sizes_by_pid "$WORK/comm.pcapng" | awk '{print $2}' | sort -u | tr '\n' ' 
 echo "--comm ecapsender: sizes $got"
 [ "$got" = "52 " ] || fail "--comm ecapsender gave payload sizes $got"
 
-# A parent given by --pid, a child it starts during the capture.
-ip netns exec "$NS_A" bash -c 'echo $$ >"$0"; sleep 0.7; exec /usr/bin/python3 -c "
+# A parent given by --pid, a child it starts once the capture runs (at "go").
+ip netns exec "$NS_A" bash -c 'echo $$ >"$0"
+for _ in $(seq 250); do [ -e "$1" ] && break; sleep 0.02; done
+exec /usr/bin/python3 -c "
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(30):
     s.sendto(b\"k\" * 55, (\"'"$ADDR_B"'\", 7100)); time.sleep(0.02)
-" & wait' "$WORK/parent.pid" &
+" & wait' "$WORK/parent.pid" "$WORK/go" &
 started $!
 for _ in $(seq 100); do [ -s "$WORK/parent.pid" ] && break; sleep 0.02; done
-capture "$WORK/children.pcapng" --pid "$(cat "$WORK/parent.pid")" --follow-children
+capture "$WORK/children.pcapng" --pid "$(cat "$WORK/parent.pid")" --follow-children &
+children_capture=$!
+started $children_capture
+wait_for_size "$WORK/children.pcapng" 100
+touch "$WORK/go"
+wait $children_capture || fail "the --follow-children capture failed"
 got=$(sizes_by_pid "$WORK/children.pcapng")
 echo "--pid parent --follow-children: $(echo $got)"
 [ "$(awk '{print $2}' <<<"$got" | sort -u)" = 63 ] || fail "--follow-children: $got"

@@ -56,8 +56,12 @@ reader_follows_traffic() {
 		sleep 0.05
 	done
 	wait $sender || fail "the UDP sender failed"
-	sleep 0.5
-	after=$(cpus_allowed $pid)
+	# Restored after an idle window, on a loop that a busy machine may wake late.
+	for _ in $(seq 50); do
+		after=$(cpus_allowed $pid)
+		[ "$after" = "$before" ] && break
+		sleep 0.1
+	done
 	stop_pid $pid TERM || fail "ecap-tls failed: $(cat "$WORK/err")"
 	[[ " $seen " == *" $cpu "* ]] ||
 		fail "while CPU $cpu's ring filled, the reader ran on:$seen (it started on $before)"
