@@ -153,13 +153,6 @@ static struct seen_random *find_random(struct tls_gate *g, const uint8_t *random
 	return slot ? slot : fifo_map_add(&g->randoms, random);
 }
 
-static uint32_t known_labels(const struct tls_gate *g, const uint8_t *random)
-{
-	const struct seen_random *r = fifo_map_lookup(&g->randoms, random);
-
-	return r ? r->labels : 0;
-}
-
 static void unlink_waiting(struct tls_gate *g, struct flow *f)
 {
 	struct flow *head = g_hash_table_lookup(g->waiting, f->random);
@@ -264,13 +257,12 @@ static void extend_wait(struct tls_gate *g, struct flow *f, uint64_t deadline_ns
 
 /*
  * How long a ClientHello of process @pid (0: not known) may wait for its
- * secrets. A secret of its random already in shows that an end of it
+ * secrets. A secret of its random already in (@seen) shows that an end of it
  * reports: the rest follow, however long that end is kept from running.
  */
-static uint64_t max_wait(const struct tls_gate *g, uint32_t pid, const uint8_t *random)
+static uint64_t max_wait(const struct tls_gate *g, uint32_t pid, bool seen)
 {
-	if (!pid || !g->may_report || fifo_map_lookup(&g->randoms, random) ||
-	    g->may_report(g->may_report_ctx, pid))
+	if (!pid || !g->may_report || seen || g->may_report(g->may_report_ctx, pid))
 		return g->max_wait_ns;
 	return MIN(g->max_wait_ns, TLS_GATE_PEER_WAIT_NS);
 }
@@ -278,14 +270,16 @@ static uint64_t max_wait(const struct tls_gate *g, uint32_t pid, const uint8_t *
 static void on_client_hello(struct tls_gate *g, const struct tls_hello_pkt *pkt, uint64_t ts_ns,
 			    uint64_t now_ns, uint32_t pid)
 {
+	const struct seen_random *seen;
 	uint64_t deadline_ns;
 	uint32_t labels;
 	struct flow *f;
 
 	if (!g->max_wait_ns)
 		return;
-	deadline_ns = add_sat(ts_ns, max_wait(g, pid, pkt->client_random));
-	labels = known_labels(g, pkt->client_random);
+	seen = fifo_map_lookup(&g->randoms, pkt->client_random);
+	deadline_ns = add_sat(ts_ns, max_wait(g, pid, seen != NULL));
+	labels = seen ? seen->labels : 0;
 	f = g_hash_table_lookup(g->flows, &pkt->key);
 	if (f && !memcmp(f->random, pkt->client_random, TLS_RANDOM_SIZE)) {
 		f->hello_ns = MAX(f->hello_ns, ts_ns);
