@@ -118,8 +118,10 @@ urllib.request.urlopen('https://$ADDR_B:4433/', context=ctx, timeout=5).read()
 " || fail "python over TLS failed"
 wait $ecap || fail "ecap-tls --comm curl failed: $(cat "$WORK/err")"
 randoms=$(python3 "$E2E_DIR/pcapng_secrets.py" lines "$WORK/tls.pcapng" | awk '{print $2}' | sort -u)
-curl_random=$(tshark -r "$WORK/tls.pcapng" -Y 'tls.handshake.type == 1' -T fields \
-	-e tls.handshake.random 2>/dev/null | tr -d ':' | head -1)
+# Decode-as: 4433 has no dissector, so an ephemeral port that has one (44818
+# is EtherNet/IP) would otherwise claim the connection.
+curl_random=$(tshark -r "$WORK/tls.pcapng" -d tcp.port==4433,tls -Y 'tls.handshake.type == 1' \
+	-T fields -e tls.handshake.random 2>/dev/null | tr -d ':' | head -1)
 echo "--comm curl: secrets of $(wc -w <<<"$randoms") session(s)"
 [ -n "$curl_random" ] && [ "$randoms" = "$curl_random" ] ||
 	fail "--comm curl took secrets of [$randoms], curl's session is [$curl_random]"
