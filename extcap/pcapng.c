@@ -11,9 +11,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/param.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "direct_out.h"
 #include "pcapng.h"
 #include "write_behind.h"
 
@@ -76,9 +79,11 @@ struct pcapng_writer {
 	int err;     /* first write error; every later call returns it */
 	uint32_t n_ifaces;
 	uint32_t *max_caplens; /* per interface: snaplen, at most MAX_CAP_LEN */
-	uint8_t *buf;
+	uint8_t *buf; /* the direct_out's while it has one */
 	size_t used;
-	struct write_behind behind;
+	size_t carried; /* of used: the file's last block, handed back by direct_out */
+	struct direct_out *direct; /* a file we opened, where O_DIRECT works */
+	struct write_behind behind; /* otherwise */
 };
 
 /* One block being built, either in the writer's buffer or, if too big, on the heap. */
@@ -246,10 +251,16 @@ static int drain(struct pcapng_writer *w)
 
 	if (w->err)
 		return w->err;
-	if (!w->used)
+	if (w->used == w->carried)
 		return 0;
-	err = write_out(w, w->buf, w->used);
-	w->used = 0;
+	if (w->direct) {
+		/* What comes back is the start of the next block of the file, not yet full. */
+		err = direct_out_submit(w->direct, &w->buf, &w->used);
+		w->carried = w->used;
+	} else {
+		err = write_out(w, w->buf, w->used);
+		w->used = 0;
+	}
 	if (err)
 		return fail(w, err);
 	return 0;
@@ -263,6 +274,17 @@ int pcapng_flush(struct pcapng_writer *w)
 	if (!w->n_ifaces)
 		return w->err;
 	return drain(w);
+}
+
+int pcapng_sync(struct pcapng_writer *w)
+{
+	int err = pcapng_flush(w);
+
+	if (!w)
+		return err;
+	if (!err && w->direct)
+		err = direct_out_wait(w->direct);
+	return err ? fail(w, err) : 0;
 }
 
 /*
@@ -287,7 +309,7 @@ static int block_begin(struct pcapng_writer *w, struct block *b, uint32_t type, 
 		if (err)
 			return err;
 	}
-	if (total > BUF_SIZE) {
+	if (w->used + total > BUF_SIZE) {
 		b->start = malloc(total);
 		if (!b->start)
 			return -ENOMEM;
@@ -301,6 +323,24 @@ static int block_begin(struct pcapng_writer *w, struct block *b, uint32_t type, 
 	return 0;
 }
 
+/* @len bytes through direct_out's buffers, as many as they take. */
+static int append_direct(struct pcapng_writer *w, const uint8_t *data, size_t len)
+{
+	while (len) {
+		size_t n = MIN(len, BUF_SIZE - w->used);
+		int err;
+
+		memcpy(w->buf + w->used, data, n);
+		w->used += n;
+		data += n;
+		len -= n;
+		err = len ? drain(w) : 0;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int block_end(struct pcapng_writer *w, struct block *b)
 {
 	int err;
@@ -311,7 +351,7 @@ static int block_end(struct pcapng_writer *w, struct block *b)
 		return 0;
 	}
 	/* Too big for the buffer, which block_begin() emptied: straight to the file. */
-	err = write_out(w, b->start, b->total);
+	err = w->direct ? append_direct(w, b->start, b->total) : write_out(w, b->start, b->total);
 	free(b->start);
 	if (err)
 		return fail(w, err);
@@ -359,6 +399,13 @@ static int write_shb(struct pcapng_writer *w, const char *appl)
 	return block_end(w, &b);
 }
 
+static bool is_regular(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode);
+}
+
 int pcapng_open(struct pcapng_writer **wp, const char *path, const char *appl)
 {
 	struct pcapng_writer *w;
@@ -373,11 +420,6 @@ int pcapng_open(struct pcapng_writer **wp, const char *path, const char *appl)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->buf = malloc(BUF_SIZE);
-	if (!w->buf) {
-		free(w);
-		return -ENOMEM;
-	}
 
 	if (strcmp(path, "-") == 0) {
 		w->fd = STDOUT_FILENO;
@@ -386,13 +428,24 @@ int pcapng_open(struct pcapng_writer **wp, const char *path, const char *appl)
 		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (w->fd < 0) {
 			err = -errno;
-			free(w->buf);
 			free(w);
 			return err;
 		}
 		w->own_fd = true;
 	}
-	write_behind_init(&w->behind, w->fd);
+	/*
+	 * Around the page cache only a file we opened: standard output may be a file opened
+	 * for appending, or not at its start.
+	 */
+	if (!w->own_fd || !is_regular(w->fd) ||
+	    direct_out_open(&w->direct, w->fd, BUF_SIZE, &w->buf)) {
+		w->buf = malloc(BUF_SIZE);
+		if (!w->buf) {
+			pcapng_close(w);
+			return -ENOMEM;
+		}
+		write_behind_init(&w->behind, w->fd);
+	}
 
 	err = write_shb(w, appl);
 	if (err) {
@@ -599,7 +652,13 @@ int pcapng_close(struct pcapng_writer *w)
 	if (!w)
 		return 0;
 	/* Even a lone SHB goes out now: an empty file would be worse. */
-	err = drain(w);
+	err = w->buf ? drain(w) : 0;
+	if (w->direct) {
+		int thread_err = direct_out_close(w->direct);
+
+		err = err ? err : thread_err;
+		w->buf = NULL; /* was the direct_out's */
+	}
 	/* No fsync: the output may be a pipe, where it fails; a FIFO's reader has the data. */
 	if (w->own_fd && close(w->fd) && !err)
 		err = -errno;

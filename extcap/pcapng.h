@@ -9,7 +9,7 @@
  *
  * Notes on the implementation (pcapng.c):
  * - Nothing reaches the file until pcapng_flush() or pcapng_close(), except a
- *   block bigger than the 1 MiB buffer, which goes out at once (after what is
+ *   block bigger than the 256 KiB buffer, which goes out at once (after what is
  *   buffered). Until the first interface is added, pcapng_flush() keeps the
  *   SHB back, because libpcap refuses a section without one; pcapng_close()
  *   writes it anyway. The writer is not thread-safe.
@@ -86,8 +86,16 @@ int pcapng_write_secrets(struct pcapng_writer *w, uint32_t type, const void *dat
 int pcapng_write_stats(struct pcapng_writer *w, uint32_t iface_id,
 		       const struct pcapng_iface_stats *stats);
 
-/* Writes out every complete block buffered so far. Returns 0 or a negative errno (-EPIPE). */
+/*
+ * Writes out every complete block buffered so far. Returns 0 or a negative
+ * errno (-EPIPE). To a regular file it opened, the writer's thread writes
+ * (direct_out.h): the file has it a disk write later, and always ends with
+ * a whole block.
+ */
 int pcapng_flush(struct pcapng_writer *w);
+
+/* Flushes, and waits until the file has it all. */
+int pcapng_sync(struct pcapng_writer *w);
 
 /* Flushes, closes and frees; NULL is fine. Returns 0 or the first error seen. */
 int pcapng_close(struct pcapng_writer *w);

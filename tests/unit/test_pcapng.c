@@ -432,7 +432,7 @@ static int write_test_file(const char *path, const struct pcapng_iface *if1, off
 		if (err < 0)                                                                       \
 			goto out;                                                                  \
 		if (flush_sizes) {                                                                 \
-			err = pcapng_flush(w);                                                     \
+			err = pcapng_sync(w);                                                      \
 			if (err || stat(path, &st)) {                                              \
 				err = err ? err : -errno;                                          \
 				goto out;                                                          \
