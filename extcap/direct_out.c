@@ -27,7 +27,6 @@ struct direct_out {
 	int fd;	 /* through the page cache: the tails */
 	int dfd; /* the same file, O_DIRECT */
 	bool direct;
-	size_t buf_size;
 	uint64_t next_off; /* where the buffer handed out goes */
 	size_t carried;	   /* and how much of it is in the file already */
 
@@ -148,8 +147,7 @@ int direct_out_open(struct direct_out **dp, int fd, size_t buf_size, uint8_t **b
 
 	if (!d)
 		return -ENOMEM;
-	*d = (struct direct_out){.fd = fd, .dfd = reopen_direct(fd), .direct = true,
-				 .buf_size = buf_size};
+	*d = (struct direct_out){.fd = fd, .dfd = reopen_direct(fd), .direct = true};
 	if (d->dfd < 0) {
 		err = -errno;
 		free_direct_out(d);
