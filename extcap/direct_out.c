@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "direct_out.h"
+#include "write_all.h"
 #include "write_behind.h"
 
 /* Enough for the thread to write two while the loop fills a third. */
@@ -43,25 +44,6 @@ struct direct_out {
 	uint8_t *all_bufs[N_BUFS];
 };
 
-static int pwrite_all(int fd, const uint8_t *data, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, data, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		data += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 /*
  * The whole 4 KiB blocks straight to the disk; through the page cache the
  * last one, partial, and the first one if the previous chunk's tail began
@@ -75,18 +57,18 @@ static int write_chunk(struct direct_out *d, const struct chunk *c)
 	int err;
 
 	if (!d->direct || to <= from)
-		return pwrite_all(d->fd, c->buf + c->carried, c->len - c->carried,
-				  c->off + c->carried);
-	err = pwrite_all(d->fd, c->buf + c->carried, from - c->carried, c->off + c->carried);
+		return write_all_at(d->fd, c->buf + c->carried, c->len - c->carried,
+				    c->off + c->carried);
+	err = write_all_at(d->fd, c->buf + c->carried, from - c->carried, c->off + c->carried);
 	if (!err)
-		err = pwrite_all(d->dfd, c->buf + from, to - from, c->off + from);
+		err = write_all_at(d->dfd, c->buf + from, to - from, c->off + from);
 	/* A file system that takes O_DIRECT files but not their writes. */
 	if (err == -EINVAL) {
 		d->direct = false;
-		err = pwrite_all(d->fd, c->buf + from, to - from, c->off + from);
+		err = write_all_at(d->fd, c->buf + from, to - from, c->off + from);
 	}
 	if (!err)
-		err = pwrite_all(d->fd, c->buf + to, c->len - to, c->off + to);
+		err = write_all_at(d->fd, c->buf + to, c->len - to, c->off + to);
 	return err;
 }
 

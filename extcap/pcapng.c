@@ -18,6 +18,7 @@
 
 #include "direct_out.h"
 #include "pcapng.h"
+#include "write_all.h"
 #include "write_behind.h"
 
 #define BT_SHB 0x0A0D0D0A
@@ -206,30 +207,10 @@ static void put_endofopt(struct block *b)
 	put_u16(b, 0);
 }
 
-/* Writes all of @len bytes, resuming after short writes and signals. */
-static int write_all(int fd, const uint8_t *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		/* write(2) returning 0 for a non-empty buffer means no progress, ever. */
-		if (n == 0)
-			return -EIO;
-		data += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* @len bytes to the file, of which the page cache keeps only the last (write_behind.h). */
 static int write_out(struct pcapng_writer *w, const uint8_t *data, size_t len)
 {
-	int err = write_all(w->fd, data, len);
+	int err = write_all_at(w->fd, data, len, -1);
 
 	if (!err)
 		write_behind_wrote(&w->behind, len);
