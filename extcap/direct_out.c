@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "direct_out.h"
@@ -15,7 +16,15 @@
 #include "write_behind.h"
 
 /* Enough for the thread to write two while the loop fills a third. */
-#define N_BUFS 4
+#define BASE_BUFS 4
+/*
+ * When the disk or the scheduler holds the thread back, the loop maps more
+ * buffers rather than wait: while it waits, the kernel's rings fill and drop
+ * packets (small UDP at the highest rate, bench/where-the-time-goes.md,
+ * session 31). 64 of 256 KiB hold some 0.2 s of that traffic. The thread
+ * unmaps the extra ones once it has caught up.
+ */
+#define MAX_BUFS 64
 
 struct chunk {
 	uint8_t *buf;
@@ -34,15 +43,55 @@ struct direct_out {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	struct chunk queue[N_BUFS]; /* submitted, in file order */
+	struct chunk queue[MAX_BUFS]; /* submitted, in file order */
 	size_t head, queued;
-	uint8_t *free_bufs[N_BUFS];
+	uint8_t *free_bufs[MAX_BUFS];
 	size_t n_free;
+	size_t n_bufs;	  /* mapped: free, queued or handed out */
+	size_t buf_size;
+	uint8_t *current; /* the one handed out */
 	bool closing;
 	int err; /* the thread's first */
 	struct write_behind behind; /* drops the blocks that went through the page cache */
-	uint8_t *all_bufs[N_BUFS];
 };
+
+/* Page-aligned, as O_DIRECT wants, and unmapped, not freed: its memory goes back. */
+static uint8_t *map_buf(struct direct_out *d)
+{
+	void *buf = mmap(NULL, d->buf_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	d->n_bufs++;
+	return buf;
+}
+
+static void unmap_buf(struct direct_out *d, uint8_t *buf)
+{
+	munmap(buf, d->buf_size);
+	d->n_bufs--;
+}
+
+/* A free buffer, or a new one while there may be more; else waits for the thread's next. */
+static uint8_t *take_buf(struct direct_out *d)
+{
+	uint8_t *buf;
+
+	while (!d->n_free) {
+		if (d->n_bufs < MAX_BUFS && (buf = map_buf(d)))
+			return buf;
+		pthread_cond_wait(&d->changed, &d->lock);
+	}
+	return d->free_bufs[--d->n_free];
+}
+
+/* The thread has caught up: the buffers mapped beyond the usual few go back. */
+static void shrink_bufs(struct direct_out *d)
+{
+	while (!d->queued && d->n_bufs > BASE_BUFS && d->n_free)
+		unmap_buf(d, d->free_bufs[--d->n_free]);
+}
 
 /*
  * The whole 4 KiB blocks straight to the disk; through the page cache the
@@ -94,9 +143,10 @@ static void *writer_thread(void *arg)
 		pthread_mutex_lock(&d->lock);
 		if (err && !d->err)
 			d->err = err;
-		d->head = (d->head + 1) % N_BUFS;
+		d->head = (d->head + 1) % MAX_BUFS;
 		d->queued--;
 		d->free_bufs[d->n_free++] = c.buf;
+		shrink_bufs(d);
 		pthread_cond_broadcast(&d->changed);
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -112,10 +162,13 @@ static int reopen_direct(int fd)
 	return open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
 }
 
+/* With the thread gone or never started: every buffer is free but the one handed out. */
 static void free_direct_out(struct direct_out *d)
 {
-	for (size_t i = 0; i < N_BUFS; i++)
-		free(d->all_bufs[i]);
+	while (d->n_free)
+		unmap_buf(d, d->free_bufs[--d->n_free]);
+	if (d->current)
+		unmap_buf(d, d->current);
 	if (d->dfd >= 0)
 		close(d->dfd);
 	free(d);
@@ -129,19 +182,19 @@ int direct_out_open(struct direct_out **dp, int fd, size_t buf_size, uint8_t **b
 
 	if (!d)
 		return -ENOMEM;
-	*d = (struct direct_out){.fd = fd, .dfd = reopen_direct(fd), .direct = true};
+	*d = (struct direct_out){.fd = fd, .dfd = reopen_direct(fd), .direct = true,
+				 .buf_size = buf_size};
 	if (d->dfd < 0) {
 		err = -errno;
 		free_direct_out(d);
 		return err;
 	}
-	for (size_t i = 0; i < N_BUFS; i++) {
-		if (posix_memalign((void **)&d->all_bufs[i], DIRECT_OUT_ALIGN, buf_size)) {
-			free_direct_out(d);
-			return -ENOMEM;
-		}
-		d->free_bufs[d->n_free++] = d->all_bufs[i];
+	d->current = map_buf(d);
+	if (!d->current) {
+		free_direct_out(d);
+		return -ENOMEM;
 	}
+	write_behind_init(&d->behind, fd);
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->changed, NULL);
 	/* Signals are the capture loop's to handle: the thread starts with them all blocked. */
@@ -153,7 +206,7 @@ int direct_out_open(struct direct_out **dp, int fd, size_t buf_size, uint8_t **b
 		free_direct_out(d);
 		return err;
 	}
-	*buf = d->free_bufs[--d->n_free];
+	*buf = d->current;
 	*dp = d;
 	return 0;
 }
@@ -166,18 +219,17 @@ int direct_out_submit(struct direct_out *d, uint8_t **buf, size_t *used)
 	int err;
 
 	pthread_mutex_lock(&d->lock);
-	d->queue[(d->head + d->queued) % N_BUFS] =
+	next = take_buf(d);
+	/* Before the thread has it: once written, it may be unmapped. */
+	memcpy(next, *buf + *used - tail, tail);
+	d->queue[(d->head + d->queued) % MAX_BUFS] =
 		(struct chunk){.buf = *buf, .len = *used, .carried = d->carried, .off = d->next_off};
 	d->queued++;
 	pthread_cond_broadcast(&d->changed);
-	while (!d->n_free)
-		pthread_cond_wait(&d->changed, &d->lock);
-	next = d->free_bufs[--d->n_free];
+	d->current = next;
 	err = d->err;
 	pthread_mutex_unlock(&d->lock);
 
-	/* The buffer just submitted is only read, by the thread too, until it comes back. */
-	memcpy(next, *buf + *used - tail, tail);
 	d->next_off = end - tail;
 	d->carried = tail;
 	*buf = next;

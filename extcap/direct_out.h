@@ -5,8 +5,8 @@
  * Through the page cache, every byte of a capture is copied once more and
  * every page allocated, written back and dropped again. O_DIRECT writes go
  * from our buffers to the disk; a thread waits on them, so the capture loop
- * waits on the disk only when every buffer is still being written (done in
- * the loop, they lost packets while it waited). On the 2-CPU VM of the
+ * does not wait on the disk (done in the loop, they lost packets while it
+ * waited): when the thread falls behind, the loop takes more buffers. On the 2-CPU VM of the
  * benchmarks, keep-alive HTTPS under capture went from 0.921-0.928 of no
  * capture to 0.940-0.948, ahead in 23 of 30 rounds
  * (bench/where-the-time-goes.md, session 30).
@@ -44,7 +44,8 @@ int direct_out_open(struct direct_out **dp, int fd, size_t buf_size, uint8_t **b
 /*
  * Hands the first @*used bytes of *@buf (the buffer last handed out) to the
  * thread, and hands out the next buffer, which starts with the tail: @*used
- * is its length. Waits only when every buffer is still being written.
+ * is its length. When no buffer is free it maps another, and waits only when
+ * 64 of them are still being written.
  * Returns 0, or the first write error of the thread (the data is lost then).
  */
 int direct_out_submit(struct direct_out *d, uint8_t **buf, size_t *used);
