@@ -4,12 +4,12 @@
  *
  * Through the page cache, every byte of a capture is copied once more and
  * every page allocated, written back and dropped again. O_DIRECT writes go
- * from our buffers to the disk; a thread waits on them, so the capture loop
- * does not wait on the disk (done in the loop, they lost packets while it
- * waited): when the thread falls behind, the loop takes more buffers. On the 2-CPU VM of the
- * benchmarks, keep-alive HTTPS under capture went from 0.921-0.928 of no
- * capture to 0.940-0.948, ahead in 23 of 30 rounds
- * (bench/where-the-time-goes.md, session 30).
+ * from our buffers to the disk; a thread waits on them, so that the capture
+ * loop does not (done in the loop, they lost packets while it waited), and
+ * when the thread falls behind, the loop takes more buffers. On the 2-CPU VM
+ * of the benchmarks, keep-alive HTTPS under capture went from 0.921-0.928 of
+ * no capture to 0.940-0.948, ahead in 23 of 30 rounds, and the file now
+ * costs what /dev/null does (bench/where-the-time-goes.md, sessions 30-31).
  *
  * The writer fills a buffer and submits it; the thread writes it at its place
  * in the file. O_DIRECT writes whole 4 KiB blocks only, so a buffer's last,
