@@ -22,7 +22,7 @@
  * buffers rather than wait: while it waits, the kernel's rings fill and drop
  * packets (small UDP at the highest rate, bench/where-the-time-goes.md,
  * session 31). 64 of 256 KiB hold some 0.2 s of that traffic. The thread
- * unmaps the extra ones once it has caught up.
+ * unmaps the extra ones as it catches up.
  */
 #define MAX_BUFS 64
 
@@ -86,10 +86,13 @@ static uint8_t *take_buf(struct direct_out *d)
 	return d->free_bufs[--d->n_free];
 }
 
-/* The thread has caught up: the buffers mapped beyond the usual few go back. */
+/*
+ * The buffers mapped beyond the usual few go back as the thread catches up:
+ * one free buffer is all the loop takes at a time.
+ */
 static void shrink_bufs(struct direct_out *d)
 {
-	while (!d->queued && d->n_bufs > BASE_BUFS && d->n_free)
+	while (d->n_bufs > BASE_BUFS && d->n_free > 1)
 		unmap_buf(d, d->free_bufs[--d->n_free]);
 }
 
