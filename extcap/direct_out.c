@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "direct_out.h"
 #include "write_all.h"
 #include "write_behind.h"
@@ -21,10 +23,16 @@
  * When the disk or the scheduler holds the thread back, the loop maps more
  * buffers rather than wait: while it waits, the kernel's rings fill and drop
  * packets (small UDP at the highest rate, bench/where-the-time-goes.md,
- * session 31). 64 of 256 KiB hold some 0.2 s of that traffic. The thread
- * unmaps the extra ones as it catches up.
+ * session 31). 64 of 256 KiB hold some 0.2 s of that traffic.
  */
 #define MAX_BUFS 64
+/*
+ * The extra ones go back once none has been mapped for this long. Under
+ * keep-alive HTTPS the thread falls a few buffers behind many times a
+ * second: unmapped at once, they were mapped again, and their page faults
+ * cost 2% of the requests (10700 faults a run against 550).
+ */
+#define SHRINK_AFTER_NS (10 * 1000000000ULL)
 
 struct chunk {
 	uint8_t *buf;
@@ -49,7 +57,8 @@ struct direct_out {
 	size_t n_free;
 	size_t n_bufs;	  /* mapped: free, queued or handed out */
 	size_t buf_size;
-	uint8_t *current; /* the one handed out */
+	uint64_t grown_ns; /* CLOCK_MONOTONIC when the last was mapped */
+	uint8_t *current;  /* the one handed out */
 	bool closing;
 	int err; /* the thread's first */
 	struct write_behind behind; /* drops the blocks that went through the page cache */
@@ -64,6 +73,7 @@ static uint8_t *map_buf(struct direct_out *d)
 	if (buf == MAP_FAILED)
 		return NULL;
 	d->n_bufs++;
+	d->grown_ns = clock_ns(CLOCK_MONOTONIC);
 	return buf;
 }
 
@@ -86,12 +96,11 @@ static uint8_t *take_buf(struct direct_out *d)
 	return d->free_bufs[--d->n_free];
 }
 
-/*
- * The buffers mapped beyond the usual few go back as the thread catches up:
- * one free buffer is all the loop takes at a time.
- */
+/* The buffers mapped beyond the usual few, free and idle: the loop takes one at a time. */
 static void shrink_bufs(struct direct_out *d)
 {
+	if (d->n_bufs <= BASE_BUFS || clock_ns(CLOCK_MONOTONIC) - d->grown_ns < SHRINK_AFTER_NS)
+		return;
 	while (d->n_bufs > BASE_BUFS && d->n_free > 1)
 		unmap_buf(d, d->free_bufs[--d->n_free]);
 }
