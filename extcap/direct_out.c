@@ -30,7 +30,7 @@
  * The extra ones go back once none has been mapped for this long. Under
  * keep-alive HTTPS the thread falls a few buffers behind many times a
  * second: unmapped at once, they were mapped again, and their page faults
- * cost 2% of the requests (10700 faults a run against 550).
+ * cost about 1% of the requests (10700 faults a run against 550).
  */
 #define SHRINK_AFTER_NS (10 * 1000000000ULL)
 
