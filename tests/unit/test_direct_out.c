@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * extcap/direct_out.c on a real file: thousands of small buffers of every
- * length, submitted faster than its thread writes them (so that it maps more
- * and unmaps them again), read back byte for byte, the tails carried from
+ * length, submitted faster than its thread writes them (so that it maps
+ * more than its usual four), read back byte for byte, the tails carried from
  * one buffer to the next included; after direct_out_wait() the file holds
- * everything submitted.
+ * everything submitted. The extra buffers' unmapping, 10 s later, is not
+ * reached here.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
