@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/param.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -380,13 +379,6 @@ static int write_shb(struct pcapng_writer *w, const char *appl)
 	return block_end(w, &b);
 }
 
-static bool is_regular(int fd)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && S_ISREG(st.st_mode);
-}
-
 int pcapng_open(struct pcapng_writer **wp, const char *path, const char *appl)
 {
 	struct pcapng_writer *w;
@@ -415,17 +407,17 @@ int pcapng_open(struct pcapng_writer **wp, const char *path, const char *appl)
 		w->own_fd = true;
 	}
 	/*
-	 * Around the page cache only a file we opened: standard output may be a file opened
-	 * for appending, or not at its start.
+	 * Around the page cache only a regular file we opened: standard output may be a
+	 * file opened for appending, or not at its start.
 	 */
-	if (!w->own_fd || !is_regular(w->fd) ||
+	write_behind_init(&w->behind, w->fd);
+	if (!w->own_fd || !w->behind.on ||
 	    direct_out_open(&w->direct, w->fd, BUF_SIZE, &w->buf)) {
 		w->buf = malloc(BUF_SIZE);
 		if (!w->buf) {
 			pcapng_close(w);
 			return -ENOMEM;
 		}
-		write_behind_init(&w->behind, w->fd);
 	}
 
 	err = write_shb(w, appl);
