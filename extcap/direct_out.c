@@ -252,6 +252,16 @@ int direct_out_submit(struct direct_out *d, uint8_t **buf, size_t *used)
 	return err;
 }
 
+size_t direct_out_buffers(struct direct_out *d)
+{
+	size_t n;
+
+	pthread_mutex_lock(&d->lock);
+	n = d->n_bufs;
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}
+
 int direct_out_wait(struct direct_out *d)
 {
 	int err;

@@ -50,6 +50,9 @@ int direct_out_open(struct direct_out **dp, int fd, size_t buf_size, uint8_t **b
  */
 int direct_out_submit(struct direct_out *d, uint8_t **buf, size_t *used);
 
+/* How many buffers are mapped: the usual four, more while the thread is behind or was lately. */
+size_t direct_out_buffers(struct direct_out *d);
+
 /* Waits until the thread has written all submitted; returns its first error. */
 int direct_out_wait(struct direct_out *d);
 
