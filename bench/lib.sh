@@ -25,6 +25,15 @@ median_of() {
 		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# Reads ratios, one a line; prints their median and, in brackets, their range:
+# how far this machine's noise went ("-" for none).
+median_with_range() {
+	local r
+	r=$(sort -g)
+	[ -n "$r" ] || { echo -; return; }
+	printf '%.3f (rounds %.2f-%.2f)\n' "$(median_of <<<"$r")" "$(head -1 <<<"$r")" "$(tail -1 <<<"$r")"
+}
+
 # CPU seconds (user + system) PID has used so far. The command name in
 # /proc/PID/stat may hold spaces, so the fields are counted after its ")".
 proc_cpu_seconds() { # PID

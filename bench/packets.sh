@@ -178,12 +178,9 @@ ratio() { # CONFIG BASE WORKLOAD RATE EXPR
 	round_ratios "$@" | median_of
 }
 
-# Their median, and in brackets their range: how far this machine's noise went.
+# Their median, and in brackets their range.
 ratio_with_range() { # CONFIG BASE WORKLOAD RATE EXPR
-	local r
-	r=$(round_ratios "$@" | sort -g)
-	[ -n "$r" ] || { echo -; return; }
-	printf '%.3f (rounds %.2f-%.2f)\n' "$(median_of <<<"$r")" "$(head -1 <<<"$r")" "$(tail -1 <<<"$r")"
+	round_ratios "$@" | median_with_range
 }
 
 # Median over the rounds of (EXPR under CONFIG) - (EXPR under BASE).
