@@ -147,7 +147,9 @@ run_ratios() { # CONFIG MODE
 
 # Their median.
 ratio() { # CONFIG MODE
-	run_ratios "$@" | median_of | awk '{ if ($1 == "-") print "-"; else printf "%.3f\n", $1 }'
+	local r
+	r=$(run_ratios "$@" | median_with_range)
+	echo "${r%% *}"
 }
 
 spread() { # CONFIG MODE: lowest and highest requests/s over the rounds
