@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Keeps the thread that reads the packet rings on the CPUs that fill them,
- * while they fill fast. The kernel wakes the reader from the filling CPU;
- * left to itself, the scheduler runs it on an idle CPU instead, and a
- * virtual machine's idle vCPU may take ~100 ms to run it, longer than a busy
- * ring lasts (bench/where-the-time-goes.md, session 24). On the filling CPU
- * the wake-up stays local, as a socket's wakes tcpdump, and the records are
- * still in that CPU's caches.
+ * while they fill fast, once it has been read late. The kernel wakes the
+ * reader from the filling CPU and the scheduler runs it on an idle one: the
+ * better place, since the filling CPU may be saturated by the very traffic
+ * the reader would slow (UDP as fast as one CPU sends: 0.94 of tcpdump's
+ * traffic on the filling CPU, 1.00 elsewhere; bench/where-the-time-goes.md,
+ * session 33). But a virtual machine's host may keep an idle vCPU stopped
+ * for ~100 ms, longer than a busy ring lasts (session 23). Once a ring has
+ * taken half of itself between two reads, the reader follows the rings that
+ * fill fast: there the wake-up stays local, as a socket's wakes tcpdump, and
+ * the records are still in that CPU's caches.
  */
 #ifndef ECAP_READER_CPUS_H
 #define ECAP_READER_CPUS_H
 
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct reader_cpus {
@@ -22,19 +27,26 @@ struct reader_cpus {
 	uint64_t *filled; /* bytes per CPU ring since window_start */
 	uint64_t window_start;
 	uint64_t busy_bytes; /* what a ring takes in a window when it fills fast */
+	uint64_t late_bytes; /* what a ring takes between two reads when it is read late */
+	bool follows;	     /* it has been: the reader follows the rings that fill fast */
 	int ncpus;
 };
 
 /* For @ncpus rings of @ring_size bytes each; the reader is the calling thread. */
 int reader_cpus_init(struct reader_cpus *rc, int ncpus, uint64_t ring_size);
 
-/* @bytes more went into @cpu's ring. */
+/* @bytes more went into one of @cpu's rings since the read before. */
 static inline void reader_cpus_filled(struct reader_cpus *rc, int cpu, uint64_t bytes)
 {
 	rc->filled[cpu] += bytes;
+	if (bytes >= rc->late_bytes)
+		rc->follows = true;
 }
 
-/* At the end of a window (@now: monotonic ns), moves the reader if its busy CPUs changed. */
+/*
+ * At the end of a window (@now: monotonic ns), moves a reader that follows the
+ * rings if their busy CPUs changed.
+ */
 void reader_cpus_update(struct reader_cpus *rc, uint64_t now);
 
 /* The calling thread back where it started. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * loader/reader_cpus.c moving this very thread: nowhere while the rings are
+ * loader/reader_cpus.c moving this very thread: nowhere until a ring has
+ * been read late, however fast it fills; then nowhere while the rings are
  * quiet or the window is still open, to the one CPU whose ring filled, to
  * both when the other had an eighth of its bytes or more, and back where it
  * started when the traffic stops and when it is freed.
@@ -13,6 +14,8 @@
 
 #define RING   (4 << 20)
 #define BUSY   (RING / 2) /* reader_cpus.c's fast fill */
+#define LATE   (RING / 2) /* reader_cpus.c's late fill */
+#define READS  8	  /* a window's bytes come in this many reads, none of them late */
 #define WINDOW (100 * 1000 * 1000ULL) /* reader_cpus.c's */
 
 static int ncpus;
@@ -36,12 +39,14 @@ static bool runs_where_started(void)
 	return !sched_getaffinity(0, sizeof(now), &now) && CPU_EQUAL(&now, &started);
 }
 
-/* One window in which CPU @a's ring took @bytes_a and @b's @bytes_b. */
+/* One window in which CPU @a's ring took @bytes_a and @b's @bytes_b, read in time. */
 static void window(struct reader_cpus *rc, uint64_t *now, int a, uint64_t bytes_a, int b,
 		   uint64_t bytes_b)
 {
-	reader_cpus_filled(rc, a, bytes_a);
-	reader_cpus_filled(rc, b, bytes_b);
+	for (int i = 0; i < READS; i++) {
+		reader_cpus_filled(rc, a, bytes_a / READS + (i == 0 ? bytes_a % READS : 0));
+		reader_cpus_filled(rc, b, bytes_b / READS + (i == 0 ? bytes_b % READS : 0));
+	}
 	*now += WINDOW;
 	reader_cpus_update(rc, *now);
 }
@@ -52,13 +57,23 @@ static void test_follows_the_filling_rings(int a, int b)
 	uint64_t now = 0;
 
 	CHECK(!reader_cpus_init(&rc, ncpus, RING), "init");
+	window(&rc, &now, a, 0, b, 2 * BUSY);
+	CHECK(runs_where_started(), "a busy ring read in time moves nothing");
+	reader_cpus_filled(&rc, b, LATE - 1);
+	window(&rc, &now, a, 0, b, BUSY);
+	CHECK(runs_where_started(), "nor one read a byte short of late");
+	reader_cpus_filled(&rc, a, LATE);
+	window(&rc, &now, a, 0, b, 0);
+	CHECK(runs_on(a, a), "one read late takes the reader to its CPU %d", a);
+
 	window(&rc, &now, a, 0, b, BUSY - 1);
 	CHECK(runs_where_started(), "a quiet ring moves nothing");
 
 	window(&rc, &now, a, 0, b, BUSY);
 	CHECK(runs_on(b, b), "a busy ring of CPU %d takes the reader there", b);
 
-	reader_cpus_filled(&rc, a, 10 * BUSY);
+	for (int i = 0; i < 10; i++)
+		reader_cpus_filled(&rc, a, BUSY);
 	reader_cpus_update(&rc, now + WINDOW - 1);
 	CHECK(runs_on(b, b), "nothing moves before the window ends");
 	now += WINDOW;
