@@ -27,6 +27,14 @@
  */
 #define MAX_BUFS 64
 /*
+ * With this many queued, the thread writes through the page cache, at the
+ * speed of memory, rather than wait for the disk with each chunk; the
+ * write-behind sends them on and drops them. A disk slowed down by another
+ * writer then costs memory for a moment, not packets: at UDP's highest rate
+ * it had filled all 64 and stopped the loop for 174 ms (session 33).
+ */
+#define BEHIND_BUFS (MAX_BUFS / 2)
+/*
  * The extra ones go back once none has been mapped for this long. Under
  * keep-alive HTTPS the thread falls a few buffers behind many times a
  * second: unmapped at once, they were mapped again, and their page faults
@@ -112,15 +120,15 @@ static void shrink_bufs(struct direct_out *d)
  * The whole 4 KiB blocks straight to the disk; through the page cache the
  * last one, partial, and the first one if the previous chunk's tail began
  * it there. A direct write over a page the cache holds dirty would first
- * wait for its write-back.
+ * wait for its write-back. All of it through the page cache when @behind.
  */
-static int write_chunk(struct direct_out *d, const struct chunk *c)
+static int write_chunk(struct direct_out *d, const struct chunk *c, bool behind)
 {
 	size_t from = c->carried ? DIRECT_OUT_ALIGN : 0;
 	size_t to = c->len & ~(size_t)(DIRECT_OUT_ALIGN - 1);
 	int err;
 
-	if (!d->direct || to <= from)
+	if (!d->direct || behind || to <= from)
 		return write_all_at(d->fd, c->buf + c->carried, c->len - c->carried,
 				    c->off + c->carried);
 	err = write_all_at(d->fd, c->buf + c->carried, from - c->carried, c->off + c->carried);
@@ -140,6 +148,7 @@ static void *writer_thread(void *arg)
 {
 	struct direct_out *d = arg;
 	struct chunk c;
+	bool behind;
 	int err;
 
 	pthread_mutex_lock(&d->lock);
@@ -149,9 +158,10 @@ static void *writer_thread(void *arg)
 		if (!d->queued)
 			break;
 		c = d->queue[d->head];
+		behind = d->queued > BEHIND_BUFS;
 		pthread_mutex_unlock(&d->lock);
 
-		err = d->err ? 0 : write_chunk(d, &c);
+		err = d->err ? 0 : write_chunk(d, &c, behind);
 		if (!err)
 			write_behind_wrote(&d->behind, c.len - c.carried);
 
