@@ -4,7 +4,7 @@
  * while they fill fast, once it has been read late. The kernel wakes the
  * reader from the filling CPU and the scheduler runs it on an idle one: the
  * better place, since the filling CPU may be saturated by the very traffic
- * the reader would slow (UDP as fast as one CPU sends: 0.94 of tcpdump's
+ * the reader would slow (UDP as fast as one CPU sends: 0.96 of tcpdump's
  * traffic on the filling CPU, 1.00 elsewhere; bench/where-the-time-goes.md,
  * session 33). But a virtual machine's host may keep an idle vCPU stopped
  * for ~100 ms, longer than a busy ring lasts (session 23). Once a ring has

@@ -2,9 +2,10 @@
 /*
  * extcap/direct_out.c on a real file: thousands of small buffers of every
  * length, submitted faster than its thread writes them (so that it maps
- * more than its usual four), read back byte for byte, the tails carried from
- * one buffer to the next included; after direct_out_wait() the file holds
- * everything submitted. This copy of direct_out.c unmaps the extra buffers
+ * more than its usual four, and writes through the page cache while half of
+ * them wait), read back byte for byte, the tails carried from one buffer to
+ * the next included; after direct_out_wait() the file holds everything
+ * submitted. This copy of direct_out.c unmaps the extra buffers
  * as soon as the thread is idle, not 10 s after the last was mapped
  * (tests/CMakeLists.txt): once it has caught up, four are left.
  */
