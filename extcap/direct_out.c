@@ -30,8 +30,9 @@
  * With this many queued, the thread writes through the page cache, at the
  * speed of memory, rather than wait for the disk with each chunk; the
  * write-behind sends them on and drops them. A disk slowed down by another
- * writer then costs memory for a moment, not packets: at UDP's highest rate
- * it had filled all 64 and stopped the loop for 174 ms (session 33).
+ * writer then costs memory for a moment, not packets: before, at UDP's
+ * highest rate, the queue took all 64 and the loop stopped for 174 ms
+ * (session 33).
  */
 #define BEHIND_BUFS (MAX_BUFS / 2)
 /*

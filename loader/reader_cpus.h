@@ -28,7 +28,7 @@ struct reader_cpus {
 	uint64_t window_start;
 	uint64_t busy_bytes; /* what a ring takes in a window when it fills fast */
 	uint64_t late_bytes; /* what a ring takes between two reads when it is read late */
-	bool follows;	     /* it has been: the reader follows the rings that fill fast */
+	bool follows;	     /* a ring was read late: the reader follows those that fill fast */
 	int ncpus;
 };
 

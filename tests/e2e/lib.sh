@@ -38,6 +38,7 @@ cleanup() {
 	local rc=$?
 	for pid in "${STARTED_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
+		kill -CONT "$pid" 2>/dev/null || true # one a test stopped gets the TERM
 	done
 	for pid in "${STARTED_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
