@@ -17,22 +17,20 @@
 #include "write_all.h"
 #include "write_behind.h"
 
-/* Enough for the thread to write two while the loop fills a third. */
-#define BASE_BUFS 4
 /*
  * When the disk or the scheduler holds the thread back, the loop maps more
  * buffers rather than wait: while it waits, the kernel's rings fill and drop
  * packets (small UDP at the highest rate, bench/where-the-time-goes.md,
- * session 31). 64 of 256 KiB hold some 0.2 s of that traffic.
+ * session 31). 16 of 1 MiB (pcapng.c's) hold some 0.2 s of that traffic.
  */
-#define MAX_BUFS 64
+#define MAX_BUFS 16
 /*
  * With this many queued, the thread writes through the page cache, at the
  * speed of memory, rather than wait for the disk with each chunk; the
  * write-behind sends them on and drops them. A disk slowed down by another
  * writer then costs memory for a moment, not packets: before, at UDP's
- * highest rate, the queue took all 64 and the loop stopped for 174 ms
- * (session 33).
+ * highest rate, the queue took all its 16 MiB and the loop stopped for
+ * 174 ms (session 33).
  */
 #define BEHIND_BUFS (MAX_BUFS / 2)
 /*
@@ -111,9 +109,10 @@ static uint8_t *take_buf(struct direct_out *d)
 /* The buffers mapped beyond the usual few, free and idle: the loop takes one at a time. */
 static void shrink_bufs(struct direct_out *d)
 {
-	if (d->n_bufs <= BASE_BUFS || clock_ns(CLOCK_MONOTONIC) < d->grown_ns + SHRINK_AFTER_NS)
+	if (d->n_bufs <= DIRECT_OUT_IDLE_BUFS ||
+	    clock_ns(CLOCK_MONOTONIC) < d->grown_ns + SHRINK_AFTER_NS)
 		return;
-	while (d->n_bufs > BASE_BUFS && d->n_free > 1)
+	while (d->n_bufs > DIRECT_OUT_IDLE_BUFS && d->n_free > 1)
 		unmap_buf(d, d->free_bufs[--d->n_free]);
 }
 

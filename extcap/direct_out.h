@@ -31,6 +31,8 @@
 #include <stdint.h>
 
 #define DIRECT_OUT_ALIGN 4096
+/* Buffers mapped once the thread is idle: it writes two while the loop fills a third. */
+#define DIRECT_OUT_IDLE_BUFS 4
 
 struct direct_out;
 
@@ -45,12 +47,12 @@ int direct_out_open(struct direct_out **dp, int fd, size_t buf_size, uint8_t **b
  * Hands the first @*used bytes of *@buf (the buffer last handed out) to the
  * thread, and hands out the next buffer, which starts with the tail: @*used
  * is its length. When no buffer is free it maps another, and waits only when
- * 64 of them are still being written.
+ * 16 of them are still being written.
  * Returns 0, or the first write error of the thread (the data is lost then).
  */
 int direct_out_submit(struct direct_out *d, uint8_t **buf, size_t *used);
 
-/* How many buffers are mapped: the usual four, more while the thread is behind or was lately. */
+/* How many buffers are mapped: DIRECT_OUT_IDLE_BUFS, more while the thread is behind or was lately. */
 size_t direct_out_buffers(struct direct_out *d);
 
 /* Waits until the thread has written all submitted; returns its first error. */

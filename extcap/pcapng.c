@@ -72,6 +72,15 @@
  * 256 KiB; at 64 KiB the extra writes cost more in the kernel than it saved).
  */
 #define BUF_SIZE (256 * 1024)
+/*
+ * To a file written around the page cache the buffer goes as one disk
+ * request, and in this VM each costs ~20 us of CPU whatever its size: at
+ * 256 KiB, keep-alive HTTPS made ~1000 requests a second (with the tails'
+ * write-back), at 1 MiB ~190, and ecap-tls took 0.24 s of CPU a 5 s run
+ * where it took 0.33 (bench/where-the-time-goes.md, session 34). No copy
+ * reads it back, so its size costs the cache nothing.
+ */
+#define DIRECT_BUF_SIZE (1024 * 1024)
 
 struct pcapng_writer {
 	int fd;
@@ -80,6 +89,7 @@ struct pcapng_writer {
 	uint32_t n_ifaces;
 	uint32_t *max_caplens; /* per interface: snaplen, at most MAX_CAP_LEN */
 	uint8_t *buf; /* the direct_out's while it has one */
+	size_t buf_size;
 	size_t used;
 	size_t carried; /* of used: the file's last block, handed back by direct_out */
 	struct direct_out *direct; /* a file we opened, where O_DIRECT works */
@@ -256,6 +266,11 @@ int pcapng_flush(struct pcapng_writer *w)
 	return drain(w);
 }
 
+bool pcapng_to_file(const struct pcapng_writer *w)
+{
+	return w && w->behind.on;
+}
+
 int pcapng_sync(struct pcapng_writer *w)
 {
 	int err = pcapng_flush(w);
@@ -284,12 +299,12 @@ static int block_begin(struct pcapng_writer *w, struct block *b, uint32_t type, 
 
 	b->total = total;
 	b->heap = false;
-	if (w->used + total > BUF_SIZE) {
+	if (w->used + total > w->buf_size) {
 		err = drain(w);
 		if (err)
 			return err;
 	}
-	if (w->used + total > BUF_SIZE) {
+	if (w->used + total > w->buf_size) {
 		b->start = malloc(total);
 		if (!b->start)
 			return -ENOMEM;
@@ -307,7 +322,7 @@ static int block_begin(struct pcapng_writer *w, struct block *b, uint32_t type, 
 static int append_direct(struct pcapng_writer *w, const uint8_t *data, size_t len)
 {
 	while (len) {
-		size_t n = MIN(len, BUF_SIZE - w->used);
+		size_t n = MIN(len, w->buf_size - w->used);
 		int err;
 
 		memcpy(w->buf + w->used, data, n);
@@ -411,9 +426,11 @@ int pcapng_open(struct pcapng_writer **wp, const char *path, const char *appl)
 	 * file opened for appending, or not at its start.
 	 */
 	write_behind_init(&w->behind, w->fd);
+	w->buf_size = DIRECT_BUF_SIZE;
 	if (!w->own_fd || !w->behind.on ||
-	    direct_out_open(&w->direct, w->fd, BUF_SIZE, &w->buf)) {
-		w->buf = malloc(BUF_SIZE);
+	    direct_out_open(&w->direct, w->fd, w->buf_size, &w->buf)) {
+		w->buf_size = BUF_SIZE;
+		w->buf = malloc(w->buf_size);
 		if (!w->buf) {
 			pcapng_close(w);
 			return -ENOMEM;

@@ -8,9 +8,9 @@
  * every flush point, whatever happens afterwards.
  *
  * Notes on the implementation (pcapng.c):
- * - Nothing reaches the file until pcapng_flush() or pcapng_close(), except a
- *   block bigger than the 256 KiB buffer, which goes out at once (after what is
- *   buffered). Until the first interface is added, pcapng_flush() keeps the
+ * - Nothing reaches the file until pcapng_flush() or pcapng_close(), or until
+ *   the buffer is full (256 KiB; 1 MiB for a file written around the page
+ *   cache); a block bigger than it goes out at once, after what is buffered. Until the first interface is added, pcapng_flush() keeps the
  *   SHB back, because libpcap refuses a section without one; pcapng_close()
  *   writes it anyway. The writer is not thread-safe.
  * - Bad arguments (unknown iface_id, cap_len > len, a string option longer than
@@ -25,6 +25,7 @@
 #ifndef ECAP_PCAPNG_H
 #define ECAP_PCAPNG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* epb_flags direction bits */
@@ -93,6 +94,9 @@ int pcapng_write_stats(struct pcapng_writer *w, uint32_t iface_id,
  * a whole block.
  */
 int pcapng_flush(struct pcapng_writer *w);
+
+/* Whether the stream goes to a regular file, not a pipe or a terminal. */
+bool pcapng_to_file(const struct pcapng_writer *w);
 
 /* Flushes, and waits until the file has it all. */
 int pcapng_sync(struct pcapng_writer *w);

@@ -18,7 +18,6 @@
 
 #define BUF_SIZE (2 * DIRECT_OUT_ALIGN)
 #define SUBMITS 4000
-#define BASE_BUFS 4 /* direct_out.c's: what it keeps mapped once idle */
 
 /* Byte @i of the file: a pattern that tells every offset apart within a block. */
 static uint8_t pattern(uint64_t i)
@@ -74,12 +73,13 @@ static void check_file(const char *path)
 		mapped = direct_out_buffers(d);
 		most = mapped > most ? mapped : most;
 		if (i == SUBMITS / 2) {
-			CHECK(most > BASE_BUFS, "%zu buffers at most, want more than the usual %d",
-			      most, BASE_BUFS);
+			CHECK(most > DIRECT_OUT_IDLE_BUFS, "%zu buffers at most, want more than %d",
+			      most, DIRECT_OUT_IDLE_BUFS);
 			CHECK_EQ(direct_out_wait(d), 0);
 			CHECK_U64(differing(fd, total + used), 0);
 			mapped = direct_out_buffers(d);
-			CHECK(mapped == BASE_BUFS, "%zu buffers once idle, want %d", mapped, BASE_BUFS);
+			CHECK(mapped == DIRECT_OUT_IDLE_BUFS, "%zu buffers once idle, want %d", mapped,
+			      DIRECT_OUT_IDLE_BUFS);
 		}
 	}
 	CHECK_EQ(direct_out_close(d), 0);
