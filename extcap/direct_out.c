@@ -74,11 +74,17 @@ struct direct_out {
 	struct write_behind behind; /* drops the blocks that went through the page cache */
 };
 
-/* Page-aligned, as O_DIRECT wants, and unmapped, not freed: its memory goes back. */
+/*
+ * Page-aligned, as O_DIRECT wants, and unmapped, not freed: its memory goes
+ * back. Populated at once: under light traffic a buffer goes out with its
+ * first pages written, and bursts then touched the rest over minutes, which
+ * the soak's RSS showed as a slow climb (bench/where-the-time-goes.md,
+ * session 34).
+ */
 static uint8_t *map_buf(struct direct_out *d)
 {
 	void *buf = mmap(NULL, d->buf_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
 	if (buf == MAP_FAILED)
 		return NULL;

@@ -73,12 +73,13 @@
  */
 #define BUF_SIZE (256 * 1024)
 /*
- * To a file written around the page cache the buffer goes as one disk
- * request, and in this VM each costs ~20 us of CPU whatever its size: at
- * 256 KiB, keep-alive HTTPS made ~1000 requests a second (with the tails'
- * write-back), at 1 MiB ~190, and ecap-tls took 0.24 s of CPU a 5 s run
- * where it took 0.33 (bench/where-the-time-goes.md, session 34). No copy
- * reads it back, so its size costs the cache nothing.
+ * To a file written around the page cache a full buffer goes as one disk
+ * request, and in the benchmarks' VM each costs ~20 us of CPU whatever its
+ * size. Under keep-alive HTTPS, with the loop's flushes spaced out
+ * (capture.c), buffers of 256 KiB made ~660 requests a second (the tails'
+ * write-back included) and ecap-tls took 0.28 s of CPU a 5 s run; of 1 MiB,
+ * ~190 and 0.24 s (bench/where-the-time-goes.md, session 34). No copy reads
+ * the buffer back, so its size costs the cache nothing.
  */
 #define DIRECT_BUF_SIZE (1024 * 1024)
 

@@ -80,16 +80,35 @@ send_until_exit $pid
 wait $pid || fail "a closed reader is not a clean stop: $(cat "$WORK/err")"
 assert_nothing_left "$NS_A"
 
+# Waits until a packet holding TEXT is in FILE, while the capture runs.
+wait_for_packet() { # FILE TEXT
+	for _ in $(seq 100); do
+		grep -qa "$2" "$1" && return 0
+		sleep 0.05
+	done
+	fail "$1 did not get the packet with \"$2\" while the capture ran"
+}
+
 # SIGKILL: with tcx links (and uprobe, tracepoint and cgroup links), the
-# kernel removes everything of ours with the process.
+# kernel removes everything of ours with the process. What the file had is
+# valid pcapng: a file gets its first packet at once and, the capture's
+# buffers filling slowly, the later ones a poll or two after.
 rm -f "$WORK/c.pcapng"
 ip netns exec "$NS_A" "$ECAP_TLS" -i "$IF_A" -i lo -w "$WORK/c.pcapng" 2>"$WORK/err" &
 pid=$!
 started $pid
 wait_for_size "$WORK/c.pcapng" 100
+ip netns exec "$NS_A" python3 "$E2E_DIR/traffic.py" udp-send 127.0.0.1 9 first-of-killed
+wait_for_packet "$WORK/c.pcapng" first-of-killed
+for i in $(seq 5); do
+	ip netns exec "$NS_A" python3 "$E2E_DIR/traffic.py" udp-send 127.0.0.1 9 "killed-$i"
+done
+wait_for_packet "$WORK/c.pcapng" killed-5
 stop_pid $pid KILL || true
 assert_nothing_left "$NS_A"
 capinfos "$WORK/c.pcapng" >/dev/null 2>&1 || fail "a SIGKILLed capture is not valid pcapng"
+[ "$(tshark -r "$WORK/c.pcapng" -Y 'frame contains "killed-"' 2>/dev/null | wc -l)" -ge 5 ] ||
+	fail "a SIGKILLed capture's file lost packets it had"
 
 # SIGTERM stops a capture with its TLS hooks in place quickly, the file
 # complete with one ISB per interface. The slack is generous: the figure

@@ -57,28 +57,6 @@ static inline void check(bool ok, const char *file, int line, const char *fmt, .
 		      a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                     \
 	} while (0)
 
-/*
- * A scratch folder for test @name: $ECAP_TEST_TMP/@name when ctest sets it
- * (kept for a look afterwards), else a new /tmp/ecap-test-@name.XXXXXX.
- * Returns 0, or -1 after saying why on stderr.
- */
-static inline int check_scratch_dir(const char *name, char *dir, size_t size)
-{
-	const char *base = getenv("ECAP_TEST_TMP");
-
-	if (base && *base) {
-		snprintf(dir, size, "%s/%s", base, name);
-		if (!g_mkdir_with_parents(dir, 0755))
-			return 0;
-	} else {
-		snprintf(dir, size, "/tmp/ecap-test-%s.XXXXXX", name);
-		if (mkdtemp(dir))
-			return 0;
-	}
-	fprintf(stderr, "test_%s: cannot make a scratch folder %s\n", name, dir);
-	return -1;
-}
-
 /* Test vectors are written as hex, spaces allowed between bytes: their bytes, at most @size. */
 static inline size_t unhex(const char *hex, uint8_t *out, size_t size)
 {

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
+#include "scratch.h"
 #include "direct_out.h"
 
 #define BUF_SIZE (2 * DIRECT_OUT_ALIGN)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "scratch.h"
 #include "pcapng.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

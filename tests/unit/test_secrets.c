@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "scratch.h"
 #include "secrets.h"
 
 static char tmpdir[256];

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "check.h"
+#include "scratch.h"
 #include "tls.h"
 #include "tls_probe.h"
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "check.h"
+#include "scratch.h"
 #include "write_behind.h"
 
 #define PIECE 65536
