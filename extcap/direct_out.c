@@ -76,10 +76,10 @@ struct direct_out {
 
 /*
  * Page-aligned, as O_DIRECT wants, and unmapped, not freed: its memory goes
- * back. Populated at once: under light traffic a buffer goes out with its
- * first pages written, and bursts then touched the rest over minutes, which
- * the soak's RSS showed as a slow climb (bench/where-the-time-goes.md,
- * session 34).
+ * back. Populated at once: under light traffic a buffer goes out with only
+ * its first pages written, and the rest would come in one fault at a time
+ * as bursts reach them, over minutes; RSS counts the buffers whole from the
+ * start instead, and the soak's slope is the heap's alone.
  */
 static uint8_t *map_buf(struct direct_out *d)
 {

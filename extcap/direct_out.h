@@ -52,7 +52,7 @@ int direct_out_open(struct direct_out **dp, int fd, size_t buf_size, uint8_t **b
  */
 int direct_out_submit(struct direct_out *d, uint8_t **buf, size_t *used);
 
-/* How many buffers are mapped: DIRECT_OUT_IDLE_BUFS, more while the thread is behind or was lately. */
+/* How many buffers are mapped: the idle few, more while the thread is behind or was lately. */
 size_t direct_out_buffers(struct direct_out *d);
 
 /* Waits until the thread has written all submitted; returns its first error. */

@@ -10,7 +10,8 @@
  * Notes on the implementation (pcapng.c):
  * - Nothing reaches the file until pcapng_flush() or pcapng_close(), or until
  *   the buffer is full (256 KiB; 1 MiB for a file written around the page
- *   cache); a block bigger than it goes out at once, after what is buffered. Until the first interface is added, pcapng_flush() keeps the
+ *   cache); a block bigger than it goes out at once, after what is
+ *   buffered. Until the first interface is added, pcapng_flush() keeps the
  *   SHB back, because libpcap refuses a section without one; pcapng_close()
  *   writes it anyway. The writer is not thread-safe.
  * - Bad arguments (unknown iface_id, cap_len > len, a string option longer than
