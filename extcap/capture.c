@@ -480,10 +480,11 @@ static int wait_for_events(struct capture *cap, uint64_t stop_at)
  */
 static int flush(struct capture *cap, bool all)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now;
 
 	if (!cap->unflushed || cap->write_err)
 		return cap->write_err;
+	now = clock_ns(CLOCK_MONOTONIC);
 	if (!all && pcapng_to_file(cap->out) && cap->flushed_ns &&
 	    now < cap->flushed_ns + POLL_MS * 1000000ULL)
 		return 0;

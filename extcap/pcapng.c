@@ -90,7 +90,6 @@ struct pcapng_writer {
 	uint32_t n_ifaces;
 	uint32_t *max_caplens; /* per interface: snaplen, at most MAX_CAP_LEN */
 	uint8_t *buf; /* the direct_out's while it has one */
-	size_t buf_size;
 	size_t used;
 	size_t carried; /* of used: the file's last block, handed back by direct_out */
 	struct direct_out *direct; /* a file we opened, where O_DIRECT works */
@@ -104,6 +103,11 @@ struct block {
 	uint32_t total;
 	bool heap;
 };
+
+static size_t buf_size(const struct pcapng_writer *w)
+{
+	return w->direct ? DIRECT_BUF_SIZE : BUF_SIZE;
+}
 
 static size_t pad4(size_t n)
 {
@@ -300,12 +304,12 @@ static int block_begin(struct pcapng_writer *w, struct block *b, uint32_t type, 
 
 	b->total = total;
 	b->heap = false;
-	if (w->used + total > w->buf_size) {
+	if (w->used + total > buf_size(w)) {
 		err = drain(w);
 		if (err)
 			return err;
 	}
-	if (w->used + total > w->buf_size) {
+	if (w->used + total > buf_size(w)) {
 		b->start = malloc(total);
 		if (!b->start)
 			return -ENOMEM;
@@ -323,7 +327,7 @@ static int block_begin(struct pcapng_writer *w, struct block *b, uint32_t type, 
 static int append_direct(struct pcapng_writer *w, const uint8_t *data, size_t len)
 {
 	while (len) {
-		size_t n = MIN(len, w->buf_size - w->used);
+		size_t n = MIN(len, buf_size(w) - w->used);
 		int err;
 
 		memcpy(w->buf + w->used, data, n);
@@ -427,11 +431,9 @@ int pcapng_open(struct pcapng_writer **wp, const char *path, const char *appl)
 	 * file opened for appending, or not at its start.
 	 */
 	write_behind_init(&w->behind, w->fd);
-	w->buf_size = DIRECT_BUF_SIZE;
 	if (!w->own_fd || !w->behind.on ||
-	    direct_out_open(&w->direct, w->fd, w->buf_size, &w->buf)) {
-		w->buf_size = BUF_SIZE;
-		w->buf = malloc(w->buf_size);
+	    direct_out_open(&w->direct, w->fd, DIRECT_BUF_SIZE, &w->buf)) {
+		w->buf = malloc(BUF_SIZE);
 		if (!w->buf) {
 			pcapng_close(w);
 			return -ENOMEM;
