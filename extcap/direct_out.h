@@ -31,8 +31,8 @@
 #include <stdint.h>
 
 #define DIRECT_OUT_ALIGN 4096
-/* Buffers mapped once the thread is idle: it writes two while the loop fills a third. */
-#define DIRECT_OUT_IDLE_BUFS 4
+/* Buffers mapped once the thread is idle: it writes one while the loop fills the other. */
+#define DIRECT_OUT_IDLE_BUFS 2
 
 struct direct_out;
 
@@ -47,7 +47,7 @@ int direct_out_open(struct direct_out **dp, int fd, size_t buf_size, uint8_t **b
  * Hands the first @*used bytes of *@buf (the buffer last handed out) to the
  * thread, and hands out the next buffer, which starts with the tail: @*used
  * is its length. When no buffer is free it maps another, and waits only when
- * 16 of them are still being written.
+ * 8 of them are still being written.
  * Returns 0, or the first write error of the thread (the data is lost then).
  */
 int direct_out_submit(struct direct_out *d, uint8_t **buf, size_t *used);

@@ -78,10 +78,11 @@
  * size. Under keep-alive HTTPS, with the loop's flushes spaced out
  * (capture.c), buffers of 256 KiB made ~660 requests a second (the tails'
  * write-back included) and ecap-tls took 0.28 s of CPU a 5 s run; of 1 MiB,
- * ~190 and 0.24 s (bench/where-the-time-goes.md, session 34). No copy reads
- * the buffer back, so its size costs the cache nothing.
+ * ~190 and 0.24 s (bench/where-the-time-goes.md, session 34). Of 2 MiB, a
+ * buffer can be one huge page (direct_out.c). No copy reads the buffer back,
+ * so its size costs the cache nothing.
  */
-#define DIRECT_BUF_SIZE (1024 * 1024)
+#define DIRECT_BUF_SIZE (2 * 1024 * 1024)
 
 struct pcapng_writer {
 	int fd;

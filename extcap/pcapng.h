@@ -9,7 +9,7 @@
  *
  * Notes on the implementation (pcapng.c):
  * - Nothing reaches the file until pcapng_flush() or pcapng_close(), or until
- *   the buffer is full (256 KiB; 1 MiB for a file written around the page
+ *   the buffer is full (256 KiB; 2 MiB for a file written around the page
  *   cache); a block bigger than it goes out at once, after what is
  *   buffered. Until the first interface is added, pcapng_flush() keeps the
  *   SHB back, because libpcap refuses a section without one; pcapng_close()
