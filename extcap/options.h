@@ -92,6 +92,50 @@ enum extcap_arg_type {
 	EXTCAP_ARG_STRING,
 };
 
+/* What each entry of the table is, for the parser's sake (struct option_desc.id). */
+enum option_id {
+	/* Wireshark's extcap protocol */
+	OPT_EXTCAP_INTERFACES,
+	OPT_EXTCAP_DLTS,
+	OPT_EXTCAP_CONFIG,
+	OPT_EXTCAP_INTERFACE,
+	OPT_EXTCAP_RELOAD_OPTION,
+	OPT_EXTCAP_CAPTURE_FILTER,
+	OPT_EXTCAP_VERSION,
+	OPT_CAPTURE,
+	OPT_FIFO,
+	/* Passed by Wireshark or scripts written for its own extcaps; accepted, unused. */
+	OPT_IGNORED_FIRST,
+	OPT_EXTCAP_CONTROL_IN = OPT_IGNORED_FIRST,
+	OPT_EXTCAP_CONTROL_OUT,
+	OPT_DEBUG,
+	OPT_DEBUG_FILE,
+	OPT_LOG_LEVEL,
+	OPT_LOG_FILE,
+	OPT_IGNORED_LAST = OPT_LOG_FILE,
+	/* The capture, tcpdump style; the same options fill Wireshark's dialog. */
+	OPT_INTERFACE,
+	OPT_WRITE,
+	OPT_FILTER,
+	OPT_SNAPLEN,
+	OPT_COUNT,
+	OPT_DURATION,
+	OPT_BUFFER_SIZE,
+	OPT_ATTACH,
+	OPT_PID,
+	OPT_FOLLOW_CHILDREN,
+	OPT_UID,
+	OPT_COMM,
+	OPT_CGROUP,
+	OPT_NO_TLS,
+	OPT_TLS_LIB,
+	OPT_KEYLOG_FILE,
+	OPT_TLS_WAIT,
+	OPT_VERBOSE,
+	OPT_VERSION,
+	OPT_CLEANUP,
+};
+
 struct option_choice {
 	const char *value;
 	const char *display;
@@ -112,7 +156,7 @@ struct option_desc {
 	enum extcap_arg_type extcap;	     /* how the dialog shows it */
 	const char *display;		     /* dialog label */
 	const char *group;		     /* dialog tab */
-	int id;				     /* private to options.c */
+	int id;				     /* enum option_id */
 };
 
 /* The options in --extcap-config order; the entry after the last has a NULL name. */
