@@ -80,7 +80,9 @@ struct direct_out {
  * O_DIRECT write then pins one page, not 512, and hands the disk one segment.
  * Writing 1.6 GB from 2 MiB buffers took 50-58 ms of CPU on small pages, 28
  * on huge ones; TCP bulk captured whole took ecap-tls ~0.4 ms of CPU a MB
- * written, now ~0.3 (session 35).
+ * written, now ~0.3 (session 35). Where free memory is fragmented the kernel
+ * may first compact some (THP defrag "madvise"), while the loop waits for
+ * the buffer it maps.
  */
 #define HUGE_PAGE_SIZE (2u << 20)
 
