@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -25,6 +24,7 @@
 #include "packets.h"
 #include "pkt_tuple.h"
 #include "proc_parse.h"
+#include "proc_sockets.h"
 #include "ring_reader.h"
 #include "seeded_hash.h"
 #include "sock_source.h"
@@ -369,49 +369,6 @@ static void owner_from_proc(struct sock_source *src, int pid, uint32_t uid,
 	exe_of(src, pid);
 }
 
-/* socket inode -> pid, from every process's open files. */
-static GHashTable *socket_inodes(void)
-{
-	GHashTable *inodes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
-
-	while (proc && (p = readdir(proc))) {
-		char dir[300], link[600], target[64];
-		struct dirent *fd;
-		DIR *fds;
-
-		if (!isdigit((unsigned char)p->d_name[0]))
-			continue;
-		snprintf(dir, sizeof(dir), "/proc/%s/fd", p->d_name);
-		fds = opendir(dir);
-		while (fds && (fd = readdir(fds))) {
-			uint64_t ino;
-			ssize_t n;
-
-			snprintf(link, sizeof(link), "%s/%s", dir, fd->d_name);
-			n = readlink(link, target, sizeof(target) - 1);
-			if (n <= 0)
-				continue;
-			target[n] = 0;
-			if (proc_parse_socket_link(target, &ino))
-				continue;
-			gint64 *key = g_new(gint64, 1);
-
-			*key = (gint64)ino;
-			if (!g_hash_table_contains(inodes, key))
-				g_hash_table_insert(inodes, key, GINT_TO_POINTER(atoi(p->d_name)));
-			else
-				g_free(key);
-		}
-		if (fds)
-			closedir(fds);
-	}
-	if (proc)
-		closedir(proc);
-	return inodes;
-}
-
 /* The kernel's filter knows these sockets too, before they send anything. */
 static void seed_kernel(struct sock_source *src, const struct tuple_key *key,
 			const struct owner_rec *rec)
@@ -426,47 +383,22 @@ static void seed_kernel(struct sock_source *src, const struct tuple_key *key,
 	bpf_map_update_elem(bpf_map__fd(src->skel->maps.tuples), &t, &o, BPF_NOEXIST);
 }
 
-static void seed_table(struct sock_source *src, const char *file, int family, int protocol,
-		       GHashTable *inodes)
+/* One socket open before the capture, into the tables. */
+static void seed_socket(const struct proc_socket *s, void *ctx)
 {
-	char line[512];
-	FILE *f = fopen(file, "re");
+	struct sock_source *src = ctx;
+	struct tuple_key key = { .family = s->family, .protocol = s->protocol,
+				 .lport = s->sock.lport, .rport = s->sock.rport };
+	struct owner_rec rec;
 
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		struct tuple_key key = { .family = family, .protocol = protocol };
-		struct proc_net_sock sock;
-		struct owner_rec rec;
-		gpointer pid;
-
-		if (proc_parse_net_sock(line, family, &sock) || !sock.ino)
-			continue;
-		if (!g_hash_table_lookup_extended(inodes, &(gint64){ (gint64)sock.ino }, NULL, &pid))
-			continue;
-		key.lport = sock.lport;
-		key.rport = sock.rport;
-		memcpy(key.laddr, sock.laddr, sizeof(key.laddr));
-		if (sock.rport)
-			memcpy(key.raddr, sock.raddr, sizeof(key.raddr));
-		owner_from_proc(src, GPOINTER_TO_INT(pid), sock.uid, &rec);
-		put_tuple(src, &key, &rec);
-		/* A system call per socket, for maps that only an owner filter reads. */
-		if (src->filtered)
-			seed_kernel(src, &key, &rec);
-	}
-	fclose(f);
-}
-
-static void seed_from_proc(struct sock_source *src)
-{
-	GHashTable *inodes = socket_inodes();
-
-	seed_table(src, "/proc/net/tcp", AF_INET, IPPROTO_TCP, inodes);
-	seed_table(src, "/proc/net/tcp6", AF_INET6, IPPROTO_TCP, inodes);
-	seed_table(src, "/proc/net/udp", AF_INET, IPPROTO_UDP, inodes);
-	seed_table(src, "/proc/net/udp6", AF_INET6, IPPROTO_UDP, inodes);
-	g_hash_table_destroy(inodes);
+	memcpy(key.laddr, s->sock.laddr, sizeof(key.laddr));
+	if (s->sock.rport)
+		memcpy(key.raddr, s->sock.raddr, sizeof(key.raddr));
+	owner_from_proc(src, s->pid, s->sock.uid, &rec);
+	put_tuple(src, &key, &rec);
+	/* A system call per socket, for maps that only an owner filter reads. */
+	if (src->filtered)
+		seed_kernel(src, &key, &rec);
 }
 
 /* ---- lookups ---- */
@@ -749,7 +681,7 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 		log_error("failed to set up the socket event ring buffer: %s", strerror(-err));
 		goto fail;
 	}
-	seed_from_proc(src);
+	proc_sockets_each(seed_socket, src);
 	*out = src;
 	return 0;
 fail:
