@@ -355,14 +355,13 @@ static uint64_t cgroup_id_of(struct sock_source *src, int pid)
 	return id;
 }
 
-static void owner_from_proc(struct sock_source *src, int pid, uint32_t uid,
-			    struct owner_rec *rec)
+/* @pid's owner, as /proc tells: its uid is the socket's, set by the caller. */
+static void owner_from_proc(struct sock_source *src, int pid, struct owner_rec *rec)
 {
 	char path[64];
 
 	memset(rec, 0, sizeof(*rec));
 	rec->pid = pid;
-	rec->uid = uid;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	read_line_file(path, rec->comm, sizeof(rec->comm));
 	rec->cgroup_id = cgroup_id_of(src, pid);
@@ -383,22 +382,50 @@ static void seed_kernel(struct sock_source *src, const struct tuple_key *key,
 	bpf_map_update_elem(bpf_map__fd(src->skel->maps.tuples), &t, &o, BPF_NOEXIST);
 }
 
+/*
+ * Each process's owner is read from /proc once, not once for each of its
+ * sockets: a process holding 15000 sockets cost the start-up 30000 open()
+ * and 45000 stat() calls, ~0.1 s.
+ */
+struct seeding {
+	struct sock_source *src;
+	GHashTable *owners; /* pid -> struct owner_rec */
+};
+
 /* One socket open before the capture, into the tables. */
 static void seed_socket(const struct proc_socket *s, void *ctx)
 {
-	struct sock_source *src = ctx;
+	struct seeding *seeding = ctx;
+	struct sock_source *src = seeding->src;
 	struct tuple_key key = { .family = s->family, .protocol = s->protocol,
 				 .lport = s->sock.lport, .rport = s->sock.rport };
+	struct owner_rec *known = g_hash_table_lookup(seeding->owners, GINT_TO_POINTER(s->pid));
 	struct owner_rec rec;
 
+	if (!known) {
+		known = g_new(struct owner_rec, 1);
+		owner_from_proc(src, s->pid, known);
+		g_hash_table_insert(seeding->owners, GINT_TO_POINTER(s->pid), known);
+	}
+	rec = *known;
+	rec.uid = s->sock.uid;
 	memcpy(key.laddr, s->sock.laddr, sizeof(key.laddr));
 	if (s->sock.rport)
 		memcpy(key.raddr, s->sock.raddr, sizeof(key.raddr));
-	owner_from_proc(src, s->pid, s->sock.uid, &rec);
 	put_tuple(src, &key, &rec);
 	/* A system call per socket, for maps that only an owner filter reads. */
 	if (src->filtered)
 		seed_kernel(src, &key, &rec);
+}
+
+static void seed_from_proc(struct sock_source *src)
+{
+	struct seeding seeding = {
+		.src = src, .owners = g_hash_table_new_full(NULL, NULL, NULL, g_free)
+	};
+
+	proc_sockets_each(seed_socket, &seeding);
+	g_hash_table_destroy(seeding.owners);
 }
 
 /* ---- lookups ---- */
@@ -681,7 +708,7 @@ int sock_source_open(struct sock_source **out, const struct owner_filter *filter
 		log_error("failed to set up the socket event ring buffer: %s", strerror(-err));
 		goto fail;
 	}
-	proc_sockets_each(seed_socket, src);
+	seed_from_proc(src);
 	*out = src;
 	return 0;
 fail:
