@@ -52,12 +52,32 @@ const struct pkt_event *packet_ring_peek(struct packet_ring *r)
 	return ev;
 }
 
+/*
+ * Another CPU wrote the records ahead, and each first load of one waits for
+ * its line to come over. Asked for a little ahead, the lines come while this
+ * record is handled (keep-alive HTTPS: ~4% less of ecap-tls's CPU a packet,
+ * less in 12 runs of 14; session 36). A prefetch past the mapping is
+ * dropped, never a fault.
+ */
+#define PREFETCH_AHEAD 512
+#define PREFETCH_SPAN 256
+
+static void prefetch_ahead(const struct packet_ring *r)
+{
+	const uint8_t *ahead = r->data + ((r->next + PREFETCH_AHEAD) & (r->size - 1));
+
+	for (unsigned int off = 0; off < PREFETCH_SPAN; off += 64)
+		__builtin_prefetch(ahead + off);
+}
+
 void packet_ring_pass(struct packet_ring *r)
 {
 	const struct pkt_event *ev = packet_ring_peek(r);
 
-	if (ev)
-		r->next += ring_record_size(ev->cap_len);
+	if (!ev)
+		return;
+	r->next += ring_record_size(ev->cap_len);
+	prefetch_ahead(r);
 }
 
 void packet_ring_release(struct packet_ring *r)
