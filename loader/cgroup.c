@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -82,4 +83,22 @@ int cgroup_id(const char *path, uint64_t *id)
 	}
 	*id = st.st_ino;
 	return 0;
+}
+
+const char *cgroup_container_id(const char *path, char id[CGROUP_CONTAINER_ID_SIZE])
+{
+	for (const char *p = path; p && *p; p++) {
+		size_t n = strspn(p, "0123456789abcdef");
+
+		/* Not part of a longer run: an upper-case digit on either side counts. */
+		if (n == 64 && (p == path || !isxdigit((unsigned char)p[-1])) &&
+		    !isxdigit((unsigned char)p[64])) {
+			memcpy(id, p, 64);
+			id[64] = 0;
+			return id;
+		}
+		if (n)
+			p += n - 1;
+	}
+	return NULL;
 }

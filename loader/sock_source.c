@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -138,7 +137,7 @@ struct sock_source {
 	bool filtered;	   /* an owner filter: the kernel's owner maps are read */
 	struct flow_cache flows; /* packet flow -> struct owner_rec * of by_cookie or by_tuple, or NULL */
 	struct owner result;
-	char container[65];
+	char container[CGROUP_CONTAINER_ID_SIZE];
 };
 
 /* Addresses the network sends, looked up per packet. */
@@ -533,23 +532,6 @@ static const char *cgroup_path(struct sock_source *src, uint64_t id)
 	return g_hash_table_lookup(src->cgroups, &id);
 }
 
-/* The 64-hex-digit id that container runtimes put in a cgroup's name, if any. */
-static const char *container_id(struct sock_source *src, const char *cgroup)
-{
-	for (const char *p = cgroup; p && *p; p++) {
-		size_t n = strspn(p, "0123456789abcdef");
-
-		if (n == 64 && (p == cgroup || !isxdigit((unsigned char)p[-1]))) {
-			memcpy(src->container, p, 64);
-			src->container[64] = 0;
-			return src->container;
-		}
-		if (n)
-			p += n - 1;
-	}
-	return NULL;
-}
-
 static const char *exe_of(struct sock_source *src, uint32_t pid)
 {
 	char *exe = g_hash_table_lookup(src->exes, GUINT_TO_POINTER(pid));
@@ -580,7 +562,7 @@ const struct owner *sock_source_owner(struct sock_source *src, const struct pack
 		return &src->result;
 	src->result.exe = exe_of(src, rec->pid);
 	src->result.cgroup = cgroup_path(src, rec->cgroup_id);
-	src->result.container = container_id(src, src->result.cgroup);
+	src->result.container = cgroup_container_id(src->result.cgroup, src->container);
 	return &src->result;
 }
 
