@@ -463,6 +463,8 @@ static int wait_for_events(struct capture *cap, uint64_t stop_at)
 {
 	struct epoll_event ev[3];
 
+	if (packet_source_due(cap->packets))
+		return 0;
 	if (epoll_wait(cap->epoll_fd, ev, 3, poll_timeout(cap, stop_at)) < 0 && errno != EINTR) {
 		log_error("epoll_wait: %s", strerror(errno));
 		return -errno;

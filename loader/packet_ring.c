@@ -38,6 +38,13 @@ void packet_ring_refresh(struct packet_ring *r)
 	__atomic_store_n(&r->head->wake_at, r->end + wake_span(r->size), __ATOMIC_RELAXED);
 }
 
+bool packet_ring_due(const struct packet_ring *r)
+{
+	/* Our store of the wake-up point before our load of the kernel's position. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&r->head->produced, __ATOMIC_ACQUIRE) >= r->head->wake_at;
+}
+
 const struct pkt_event *packet_ring_peek(struct packet_ring *r)
 {
 	const struct pkt_event *ev;

@@ -9,6 +9,7 @@
 #ifndef ECAP_PACKET_RING_H
 #define ECAP_PACKET_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -34,6 +35,17 @@ void packet_ring_init(struct packet_ring *r, void *entry, uint64_t ring_size, ui
  * it has written a quarter of the ring more, or 128 KiB if that is less.
  */
 void packet_ring_refresh(struct packet_ring *r);
+
+/*
+ * Whether the kernel has written past the point where it wakes the reader.
+ * It checks that point as it writes: a reader stopped between a refresh's
+ * read of the position and its setting of the point (a virtual CPU can stop
+ * for milliseconds anywhere) may set a point already passed, and then no
+ * wake-up comes; sleeping anyway would last until the time-out, longer than
+ * a busy ring lasts. Ask after the last refresh, just before sleeping; if
+ * true, read again.
+ */
+bool packet_ring_due(const struct packet_ring *r);
 
 /*
  * The oldest record taken in and not passed, or NULL. It stays where it is

@@ -325,6 +325,15 @@ int packet_source_consume(struct packet_source *src)
 	return 0;
 }
 
+bool packet_source_due(const struct packet_source *src)
+{
+	for (int i = 0; i < src->n_queues; i++) {
+		if (packet_ring_due(&src->queues[i].ring))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether no ring can still bring a packet stamped earlier than @ts, the
  * earliest head. None brings one stamped before the horizon. Past it, each

@@ -53,6 +53,9 @@ int packet_source_fd(const struct packet_source *src);
 /* Takes in what the kernel has. Returns 0 or a negative errno. */
 int packet_source_consume(struct packet_source *src);
 
+/* A ring has more for us, and no wake-up may come for it: consume before sleeping. */
+bool packet_source_due(const struct packet_source *src);
+
 /*
  * The earliest packet taken in, if no event still on its way from another CPU
  * can precede it (@all: for a stop, the earliest regardless). NULL if none,

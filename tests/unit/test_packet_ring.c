@@ -132,11 +132,30 @@ static void test_wake_span(void)
 	CHECK_U64(r.head->wake_at, 5000 + (128 << 10));
 }
 
+/* The kernel went past the wake-up point before the refresh set it: read again, don't sleep. */
+static void test_due(void)
+{
+	struct packet_ring r;
+
+	init(&r);
+	CHECK(!packet_ring_due(&r), "an empty ring is not due");
+	produce(&r, 100, 1);
+	packet_ring_refresh(&r);
+	CHECK(!packet_ring_due(&r), "due only past the wake-up point");
+	r.head->produced = r.head->wake_at - 1;
+	CHECK(!packet_ring_due(&r), "not due a byte before it");
+	r.head->produced = r.head->wake_at;
+	CHECK(packet_ring_due(&r), "due once the kernel reached it");
+	packet_ring_refresh(&r);
+	CHECK(!packet_ring_due(&r), "a refresh asks for the next one");
+}
+
 int main(void)
 {
 	test_entry_size();
 	test_in_order_and_past_the_end();
 	test_not_ours();
 	test_wake_span();
+	test_due();
 	return check_summary("packet_ring");
 }
