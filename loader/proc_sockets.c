@@ -34,15 +34,11 @@ static GHashTable *socket_inodes(void)
 			if (n <= 0)
 				continue;
 			target[n] = 0;
-			if (proc_parse_socket_link(target, &ino))
+			if (proc_parse_socket_link(target, &ino) ||
+			    g_hash_table_contains(inodes, &(gint64){ (gint64)ino }))
 				continue;
-			gint64 *key = g_new(gint64, 1);
-
-			*key = (gint64)ino;
-			if (!g_hash_table_contains(inodes, key))
-				g_hash_table_insert(inodes, key, GINT_TO_POINTER(atoi(p->d_name)));
-			else
-				g_free(key);
+			g_hash_table_insert(inodes, g_memdup2(&(gint64){ (gint64)ino }, sizeof(gint64)),
+					    GINT_TO_POINTER(atoi(p->d_name)));
 		}
 		if (fds)
 			closedir(fds);
