@@ -36,6 +36,18 @@ cpus_allowed() { # PID
 	awk '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$1/status"
 }
 
+# Waits until NS's processes have sent COUNT UDP datagrams: a sender's
+# interpreter may take longer to start than the traffic lasts (a pyenv shim
+# takes ~0.3 s).
+wait_for_udp_sent() { # NS COUNT
+	for _ in $(seq 100); do
+		[ "$(ip netns exec "$1" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $5 }' \
+			/proc/net/snmp)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "no UDP sender in $1 sent $2 datagrams"
+}
+
 # -B 512: a ring of 256 KiB a CPU on two CPUs, which a datagram of 8000 bytes
 # a millisecond fills fast (half of it in 100 ms) with room to spare: a sixth
 # of that rate would do. Stopped for 50 ms, the reader finds more than half
@@ -53,7 +65,8 @@ reader_follows_traffic() {
 		udp-burst 127.0.0.1 9 8000 2000 0.001 &
 	sender=$!
 	started $sender
-	sleep 0.2
+	# A tenth of the burst read on time before the reader is late.
+	wait_for_udp_sent "$NS" 200
 	kill -STOP $pid
 	sleep 0.05
 	kill -CONT $pid
