@@ -18,7 +18,7 @@
 # lost and late secrets and of packets lost in the kernel are read.
 #
 # Not visible from outside: the user-space dedupe ring of secrets
-# (extcap/secrets.c, 65536 keys) and the TLS gate's rings. They are mapped
+# (extcap/secrets.c, 16384 keys) and the TLS gate's rings. They are mapped
 # and populated at start (extcap/fifo_map.c), so they are in RSS from the
 # first sample. What still grows in the first minutes is the heap, which
 # levels off: at eight times the default rate, RssAnon stayed at 16-17 MiB
@@ -353,7 +353,7 @@ section() {
 	echo "\`owners\` and \`tuples\` (socket owners by cookie and by addresses, LRUs of 65536"
 	echo "that only an owner filter such as --pid fills: without one, as here, they have 64"
 	echo "entries and stay empty)."
-	echo "The user-space dedupe of secrets (a ring of 65536 keys) and the TLS gate's"
+	echo "The user-space dedupe of secrets (a ring of 16384 keys) and the TLS gate's"
 	echo "ring of client randoms (65536, one per connection) are not visible from outside;"
 	echo "they are mapped and populated at start, so they are in RSS from the first sample."
 	echo "The slope of RSS is taken over the last $(minutes "$SLOPE_WINDOW") of the run, once the"
