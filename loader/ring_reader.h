@@ -15,8 +15,9 @@
 struct ring_reader {
 	unsigned long *consumer_pos;	   /* shared with the kernel, ours to write */
 	const unsigned long *producer_pos; /* the kernel's */
-	const uint8_t *data;		   /* mapped twice in a row: no record wraps */
+	const uint8_t *data;		   /* mapped once */
 	size_t size;			   /* a power of two */
+	uint8_t *bounce;		   /* @size bytes: a record that wraps, made whole */
 };
 
 /* Handles one record; a negative errno stops the drain. */
