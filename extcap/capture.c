@@ -512,6 +512,10 @@ static int capture_loop(struct capture *cap)
 			err = consume_events(cap);
 		if (!err) {
 			write_ready_packets(cap, false);
+			err = packet_source_spill(cap->packets);
+			if (err)
+				log_error("no memory for the packets held for their secrets: %s",
+					  strerror(-err));
 			flush(cap, false);
 		}
 		if (stop_at && clock_ns(CLOCK_MONOTONIC) >= stop_at)

@@ -34,7 +34,11 @@
  * Packets stay in their ring until written. Only when the writer lags (a
  * handshake's packets wait for their secrets) and a ring passes half full
  * are its records copied out as they were ("spilled"), so that the kernel
- * has room for more.
+ * has room for more: those the writer held, never those that only wait for
+ * the slack, which frees them within SLACK_NS. At 530 MB/s (datagrams of
+ * 8000 bytes on loopback) the slack alone holds half of a 4 MiB ring, and
+ * copying it, a malloc() a record, took the reader away for 6-7 ms at a
+ * time while the ring overflowed (bench/where-the-time-goes.md, session 37).
  */
 struct held_packet {
 	struct held_packet *next;
@@ -170,12 +174,6 @@ static struct ring_sizes ring_sizes(const struct packet_source_opts *opts, int n
 	return sz;
 }
 
-/* Whether queue @i reads a big ring. */
-static bool is_big(const struct packet_source *src, int i)
-{
-	return i >= src->n_queues - src->ncpus;
-}
-
 static struct ring_queue *big_queue(struct packet_source *src, int cpu)
 {
 	return &src->queues[src->n_queues - src->ncpus + cpu];
@@ -197,12 +195,12 @@ static void queue_append(struct ring_queue *q, struct held_packet *held)
 	q->spilled_tail = held;
 }
 
-/* Copies the ring's unwritten packets out, so that their space goes back. */
-static int spill(struct ring_queue *q)
+/* Copies the ring's packets stamped before @until out, so that their space goes back. */
+static int spill(struct ring_queue *q, uint64_t until)
 {
 	const struct pkt_event *ev;
 
-	while ((ev = packet_ring_peek(&q->ring))) {
+	while ((ev = packet_ring_peek(&q->ring)) && ev->ts_mono < until) {
 		size_t size = ring_record_size(ev->cap_len);
 		struct held_packet *held = malloc(sizeof(*held) + size);
 
@@ -312,16 +310,27 @@ int packet_source_consume(struct packet_source *src)
 
 		packet_ring_refresh(&q->ring);
 		reader_cpus_filled(&src->reader, i % src->ncpus, q->ring.end - end);
-		/* A full small ring sends packets on to the big one: that one spills. */
-		if (is_big(src, i) && packet_ring_unpassed(&q->ring) > q->ring.size / 2) {
-			err = spill(q);
-			if (err)
-				return err;
-		}
 		packet_ring_release(&q->ring);
 	}
 	reader_cpus_update(&src->reader, now);
 	src->horizon = now > SLACK_NS ? now - SLACK_NS : 0;
+	return 0;
+}
+
+int packet_source_spill(struct packet_source *src)
+{
+	/* A full small ring sends packets on to the big one: that one spills. */
+	for (int cpu = 0; cpu < src->ncpus; cpu++) {
+		struct ring_queue *q = big_queue(src, cpu);
+		int err;
+
+		if (packet_ring_unpassed(&q->ring) <= q->ring.size / 2)
+			continue;
+		err = spill(q, src->horizon);
+		if (err)
+			return err;
+		packet_ring_release(&q->ring);
+	}
 	return 0;
 }
 

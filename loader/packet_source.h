@@ -53,6 +53,12 @@ int packet_source_fd(const struct packet_source *src);
 /* Takes in what the kernel has. Returns 0 or a negative errno. */
 int packet_source_consume(struct packet_source *src);
 
+/*
+ * After writing what may go: copies out what the writer holds of a ring past
+ * half full, so that the kernel has room. Returns 0 or -ENOMEM.
+ */
+int packet_source_spill(struct packet_source *src);
+
 /* A ring has more for us, and no wake-up may come for it: consume before sleeping. */
 bool packet_source_due(const struct packet_source *src);
 
@@ -61,7 +67,7 @@ bool packet_source_due(const struct packet_source *src);
  * can precede it (@all: for a stop, the earliest regardless). NULL if none,
  * and then the kernel gets back the ring space of the packets passed. The
  * packet and its data (still in the kernel's ring, as a rule) stay valid
- * until packet_source_next() or packet_source_consume().
+ * until packet_source_next(), packet_source_consume() or packet_source_spill().
  */
 const struct packet *packet_source_peek(struct packet_source *src, bool all);
 
