@@ -74,68 +74,6 @@ static bool at_word_end(const char *p)
 	return !*p || is_blank(*p) || *p == '\n';
 }
 
-/*
- * "0100007F:A083": @words 32-bit words of eight digits, each the number the
- * word is when read from memory in host order, then the port.
- */
-static int read_endpoint(const char **p, int words, uint8_t *addr, uint16_t *port)
-{
-	uint64_t v;
-
-	*p = skip_blanks(*p);
-	for (int w = 0; w < words; w++) {
-		uint32_t word;
-
-		if (read_hex(p, 8, &v) != 8)
-			return -1;
-		word = (uint32_t)v;
-		memcpy(addr + 4 * w, &word, sizeof(word));
-	}
-	if (**p != ':')
-		return -1;
-	(*p)++;
-	if (read_hex(p, 4, &v) < 1 || !at_word_end(*p))
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-/*
- * "   1: 0100007F:A083 00000000:0000 0A 00000000:00000001 00:00000000
- * 00000000     0        0 10545294 ...": slot, local and remote endpoints,
- * state, queues, timer, retransmits, uid, timeout, inode.
- */
-int proc_parse_net_sock(const char *line, int family, struct proc_net_sock *s)
-{
-	int words = family == AF_INET6 ? 4 : 1;
-	const char *p = skip_blanks(line);
-	uint64_t v;
-
-	memset(s, 0, sizeof(*s));
-	if (family != AF_INET && family != AF_INET6)
-		return -1;
-	if (read_dec(&p, UINT32_MAX, &v) || *p++ != ':')
-		return -1;
-	if (read_endpoint(&p, words, s->laddr, &s->lport) ||
-	    read_endpoint(&p, words, s->raddr, &s->rport))
-		return -1;
-	/* state, tx_queue:rx_queue, tr:tm->when, retrnsmt */
-	for (int i = 0; i < 4; i++) {
-		if (skip_word(&p))
-			return -1;
-	}
-	p = skip_blanks(p);
-	if (read_dec(&p, UINT32_MAX, &v) || !at_word_end(p))
-		return -1;
-	s->uid = (uint32_t)v;
-	if (skip_word(&p)) /* timeout */
-		return -1;
-	p = skip_blanks(p);
-	if (read_dec(&p, UINT64_MAX, &s->ino) || !at_word_end(p))
-		return -1;
-	return 0;
-}
-
 int proc_parse_socket_link(const char *target, uint64_t *ino)
 {
 	const char *p = target;

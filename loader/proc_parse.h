@@ -12,19 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One socket of /proc/net/{tcp,tcp6,udp,udp6}. */
-struct proc_net_sock {
-	uint8_t laddr[16]; /* as the kernel holds it: network order, IPv4 in 4 bytes */
-	uint8_t raddr[16];
-	uint16_t lport; /* host order */
-	uint16_t rport;
-	uint32_t uid;
-	uint64_t ino; /* 0 for a socket no file holds (TIME_WAIT, a pending connection) */
-};
-
-/* One socket line of /proc/net/tcp or udp (@family AF_INET), tcp6 or udp6 (AF_INET6). */
-int proc_parse_net_sock(const char *line, int family, struct proc_net_sock *s);
-
 /* The socket inode in a /proc/PID/fd link target, "socket:[12345]". */
 int proc_parse_socket_link(const char *target, uint64_t *ino);
 

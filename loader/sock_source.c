@@ -397,7 +397,7 @@ static void seed_socket(const struct proc_socket *s, void *ctx)
 	struct seeding *seeding = ctx;
 	struct sock_source *src = seeding->src;
 	struct tuple_key key = { .family = s->family, .protocol = s->protocol,
-				 .lport = s->sock.lport, .rport = s->sock.rport };
+				 .lport = s->lport, .rport = s->rport };
 	struct owner_rec *known = g_hash_table_lookup(seeding->owners, GINT_TO_POINTER(s->pid));
 	struct owner_rec rec;
 
@@ -407,10 +407,10 @@ static void seed_socket(const struct proc_socket *s, void *ctx)
 		g_hash_table_insert(seeding->owners, GINT_TO_POINTER(s->pid), known);
 	}
 	rec = *known;
-	rec.uid = s->sock.uid;
-	memcpy(key.laddr, s->sock.laddr, sizeof(key.laddr));
-	if (s->sock.rport)
-		memcpy(key.raddr, s->sock.raddr, sizeof(key.raddr));
+	rec.uid = s->uid;
+	memcpy(key.laddr, s->laddr, sizeof(key.laddr));
+	if (s->rport)
+		memcpy(key.raddr, s->raddr, sizeof(key.raddr));
 	put_tuple(src, &key, &rec);
 	/* A system call per socket, for maps that only an owner filter reads. */
 	if (src->filtered)
