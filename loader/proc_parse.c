@@ -7,7 +7,6 @@
  * runs the process.
  */
 #include <string.h>
-#include <sys/socket.h>
 #include "hex.h"
 #include "proc_parse.h"
 

@@ -134,6 +134,7 @@ static int read_batch(int fd, const struct dump *d)
 	return 0;
 }
 
+/* A socket per dump: one cut short by an error leaves none of its rest to the next. */
 static void each_in_dump(struct dump *d)
 {
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
