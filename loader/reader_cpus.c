@@ -88,8 +88,10 @@ static void move_to(struct reader_cpus *rc, const cpu_set_t *cpus)
 
 void reader_cpus_update(struct reader_cpus *rc, uint64_t now)
 {
-	if (now - rc->window_start < WINDOW_NS)
+	if (now - rc->window_start < WINDOW_NS && !rc->late)
 		return;
+	rc->follows |= rc->late;
+	rc->late = false;
 	if (rc->follows) {
 		busy_cpus(rc, rc->wanted);
 		move_to(rc, rc->wanted);

@@ -10,7 +10,8 @@
  * for ~100 ms, longer than a busy ring lasts (session 23). Once a ring has
  * taken half of itself between two reads, the reader follows the rings that
  * fill fast: there the wake-up stays local, as a socket's wakes tcpdump, and
- * the records are still in that CPU's caches.
+ * the records are still in that CPU's caches. It moves at once after a late
+ * read, not at the end of the window: the next stall may come before then.
  */
 #ifndef ECAP_READER_CPUS_H
 #define ECAP_READER_CPUS_H
@@ -29,6 +30,7 @@ struct reader_cpus {
 	uint64_t busy_bytes; /* what a ring takes in a window when it fills fast */
 	uint64_t late_bytes; /* what a ring takes between two reads when it is read late */
 	bool follows;	     /* a ring was read late: the reader follows those that fill fast */
+	bool late;	     /* a ring was read late since the last update */
 	int ncpus;
 };
 
@@ -40,12 +42,12 @@ static inline void reader_cpus_filled(struct reader_cpus *rc, int cpu, uint64_t 
 {
 	rc->filled[cpu] += bytes;
 	if (bytes >= rc->late_bytes)
-		rc->follows = true;
+		rc->late = true;
 }
 
 /*
- * At the end of a window (@now: monotonic ns), moves a reader that follows the
- * rings if their busy CPUs changed.
+ * At the end of a window (@now: monotonic ns), or at once after a late read,
+ * moves a reader that follows the rings if their busy CPUs changed.
  */
 void reader_cpus_update(struct reader_cpus *rc, uint64_t now);
 

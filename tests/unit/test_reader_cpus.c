@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * loader/reader_cpus.c moving this very thread: nowhere until a ring has
- * been read late, however fast it fills; then nowhere while the rings are
- * quiet or the window is still open, to the one CPU whose ring filled, to
+ * been read late, however fast it fills; then at once to that ring's CPU;
+ * then nowhere while the rings are quiet or the window is still open (and no
+ * read late), to the one CPU whose ring filled, to
  * both when the other had an eighth of its bytes or more, and back where it
  * started when the traffic stops and when it is freed.
  */
@@ -63,8 +64,8 @@ static void test_follows_the_filling_rings(int a, int b)
 	window(&rc, &now, a, 0, b, BUSY);
 	CHECK(runs_where_started(), "nor one read a byte short of late");
 	reader_cpus_filled(&rc, a, LATE);
-	window(&rc, &now, a, 0, b, 0);
-	CHECK(runs_on(a, a), "one read late takes the reader to its CPU %d", a);
+	reader_cpus_update(&rc, ++now);
+	CHECK(runs_on(a, a), "one read late takes the reader to its CPU %d at once", a);
 
 	window(&rc, &now, a, 0, b, BUSY - 1);
 	CHECK(runs_where_started(), "a quiet ring moves nothing");
@@ -73,12 +74,16 @@ static void test_follows_the_filling_rings(int a, int b)
 	CHECK(runs_on(b, b), "a busy ring of CPU %d takes the reader there", b);
 
 	for (int i = 0; i < 10; i++)
-		reader_cpus_filled(&rc, a, BUSY);
+		reader_cpus_filled(&rc, a, LATE - 1);
 	reader_cpus_update(&rc, now + WINDOW - 1);
 	CHECK(runs_on(b, b), "nothing moves before the window ends");
 	now += WINDOW;
 	reader_cpus_update(&rc, now);
 	CHECK(runs_on(a, a), "then to CPU %d, which filled now", a);
+
+	reader_cpus_filled(&rc, b, LATE);
+	reader_cpus_update(&rc, ++now);
+	CHECK(runs_on(b, b), "a read late ends the window: to CPU %d at once", b);
 
 	window(&rc, &now, a, BUSY / 8, b, BUSY);
 	CHECK(runs_on(a, b), "an eighth of the busiest ring's bytes is busy too");
