@@ -135,7 +135,7 @@ measure() { # CONFIG WORKLOAD RATE ROUND
 		# then, just before it stops. tcpdump (libpcap's TPACKET_V3) gets a
 		# block of packets when it is full or 1 s after it began, and drops
 		# the unfinished one when stopped: 0.3 s after 600000 datagrams its
-		# file lacked 300-700 of them, 1.5 s after none.
+		# file lacked 295-665 of them, 1.5 s after none.
 		sleep 1.2
 		c1=$(proc_cpu_seconds $CAP_PID)
 		stop_pid $CAP_PID TERM || fail "$config failed: $(cat "$CAP_LOG")"

@@ -2,10 +2,10 @@
 /*
  * loader/reader_cpus.c moving this very thread: nowhere until a ring has
  * been read late, however fast it fills; then at once to that ring's CPU;
- * then nowhere while the rings are quiet or the window is still open (and no
- * read late), to the one CPU whose ring filled, to
- * both when the other had an eighth of its bytes or more, and back where it
- * started when the traffic stops and when it is freed.
+ * then nowhere while the rings are quiet or the window is still open (unless
+ * a ring is read late again), to the one CPU whose ring filled, to both when
+ * the other had an eighth of its bytes or more, and back where it started
+ * when the traffic stops and when it is freed.
  */
 #define _GNU_SOURCE
 #include <sched.h>
